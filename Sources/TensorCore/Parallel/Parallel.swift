@@ -1,0 +1,51 @@
+import CBLAS
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The single owner of parallelism (DESIGN.md): one thread count for Swift loops and OpenBLAS,
+/// static splits so results never depend on timing.
+public enum Parallel {
+    nonisolated(unsafe) private static var configuredThreads: Int = {
+        let n = threadsFromEnvironment() ?? defaultThreads
+        openblas_set_num_threads(Int32(n))
+        return n
+    }()
+
+    /// All cores of the machine.
+    public static var defaultThreads: Int { max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+
+    /// `WINNOW_THREADS` when set to a positive integer.
+    public static func threadsFromEnvironment() -> Int? {
+        guard let raw = getenv("WINNOW_THREADS") else { return nil }
+        return Int(String(cString: raw)).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    /// Thread count used by parallel loops and by OpenBLAS.
+    public static var threads: Int { configuredThreads }
+
+    /// Sets the thread count for both Swift loops and OpenBLAS (`--threads`). Call from the main
+    /// thread before work starts.
+    public static func setThreads(_ n: Int) {
+        configuredThreads = max(1, n)
+        openblas_set_num_threads(Int32(configuredThreads))
+    }
+
+    /// Splits `0..<count` into at most `threads` contiguous chunks of at least `grain` items and
+    /// runs `body` on each. Chunk boundaries depend only on `count`, `grain` and the thread count.
+    /// Never call a multi-threaded BLAS from inside `body`.
+    public static func forRange(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let chunks = min(threads, max(1, count / max(grain, 1)))
+        if chunks <= 1 { body(0..<count); return }
+        withoutActuallyEscaping(body) { escapable in
+            nonisolated(unsafe) let work = escapable
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                let lo = chunk * count / chunks
+                let hi = (chunk + 1) * count / chunks
+                if lo < hi { work(lo..<hi) }
+            }
+        }
+    }
+}
