@@ -100,7 +100,6 @@ public struct Tensor: @unchecked Sendable {
     }
 
     /// Calls `body` with writable dense storage, copying first if the storage is shared or a view.
-    @inlinable
     public mutating func withMutableElements<T: TensorElement, R>(_: T.Type, _ body: (UnsafeMutableBufferPointer<T>) throws -> R) rethrows -> R {
         precondition(T.dtype == dtype, "withMutableElements: \(T.dtype) requested from a \(dtype) tensor")
         if !isKnownUniquelyReferenced(&storage) || !isContiguous || offset != 0 || storage.capacity != count {
