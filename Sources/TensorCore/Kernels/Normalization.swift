@@ -496,7 +496,8 @@ private func segmentBackward<T: FloatElement>(x: UnsafePointer<T>, g: UnsafePoin
     invstd.withUnsafeBufferPointer { invBuffer in
     partialG.withUnsafeMutableBufferPointer { pg in
     partialGX.withUnsafeMutableBufferPointer { pgx in
-        let pgb = pg.baseAddress, pgxb = pgx.baseAddress
+        // An empty array's buffer may still have a base address: test the flag, not the pointer.
+        let pgb = perElementAffine ? nil : pg.baseAddress, pgxb = perElementAffine ? nil : pgx.baseAddress
         Parallel.forRange(segments, grain: layout.grain) { range in
             for s in range {
                 let src = x + s * length, grad = g + s * length, dst = gx + s * length
