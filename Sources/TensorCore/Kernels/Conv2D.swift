@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 /// 2-D convolution (ONNX Conv on NCHW): im2col + BLAS GEMM for the general case, a direct
 /// kernel for depthwise layers (see DepthwiseConv.swift). Forward and backward.
 public struct Conv2DGeometry: Sendable, Equatable {
@@ -89,10 +92,15 @@ extension Tensor {
         }
     }
 
+    nonisolated(unsafe) static var im2colBudget: Int = {
+        if let v = getenv("WINNOW_IM2COL"), let n = Int(String(cString: v)) { return n }
+        return 2 << 20
+    }()
+
     /// Images per im2col chunk: enough columns for an efficient GEMM, bounded scratch memory.
     static func imagesPerChunk(_ geo: Conv2DGeometry) -> Int {
         let perImage = geo.patchSize * geo.outHeight * geo.outWidth
-        return Swift.max(1, Swift.min(geo.batch, (8 << 20) / Swift.max(perImage, 1)))
+        return Swift.max(1, Swift.min(geo.batch, im2colBudget / Swift.max(perImage, 1)))
     }
 
     /// Fills cols[(c, kh, kw), (image, oh, ow)] for channels [c0, c0 + C/g) of images [n0, n0 + nb).

@@ -1,15 +1,16 @@
 /// Direct depthwise convolution (groups = C = OC): one small plane per (image, channel), so
-/// im2col's copy would dominate; instead each kernel tap is one vectorisable pass over a row.
+/// im2col's copy would dominate. Each plane is first copied into a zero-padded scratch plane
+/// (it fits in L1), after which every kernel tap is a branch-free, vectorisable pass over a row.
 extension Tensor {
-    /// Valid output-column range [lo, hi) for kernel column `kx` (input column inside the image).
+    /// Copies plane `src` (H×W) into `dst` ((H+pt+pb)×(W+pl+pr)) with zero borders.
     @inline(__always)
-    static func validColumns(_ geo: Conv2DGeometry, _ kx: Int) -> (shift: Int, lo: Int, hi: Int) {
-        let sw = geo.strideWidth, ow = geo.outWidth
-        let shift = kx * geo.dilationWidth - geo.padLeft
-        let lo = shift < 0 ? Swift.min(ow, (-shift + sw - 1) / sw) : 0
-        let lastValid = geo.width - 1 - shift
-        let hi = lastValid < 0 ? 0 : Swift.min(ow, lastValid / sw + 1)
-        return (shift, lo, Swift.max(lo, hi))
+    static func padPlane<T: FloatElement>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ geo: Conv2DGeometry) {
+        let pw = geo.width + geo.padLeft + geo.padRight
+        let ph = geo.height + geo.padTop + geo.padBottom
+        dst.update(repeating: 0, count: ph * pw)
+        for y in 0..<geo.height {
+            (dst + (y + geo.padTop) * pw + geo.padLeft).update(from: src + y * geo.width, count: geo.width)
+        }
     }
 
     static func depthwiseForward<T: FloatElement>(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: Conv2DGeometry, _: T.Type) -> Tensor {
@@ -20,29 +21,46 @@ extension Tensor {
         let pb = b.map { UnsafePointer($0.storage.pointer(as: T.self) + $0.offset) }
         let c = geo.channels, h = geo.height, wd = geo.width, oh = geo.outHeight, ow = geo.outWidth
         let kh = geo.kernelHeight, kw = geo.kernelWidth, sh = geo.strideHeight, sw = geo.strideWidth
-        let dh = geo.dilationHeight, pt = geo.padTop
+        let dh = geo.dilationHeight, dw = geo.dilationWidth
+        let paddedWidth = wd + geo.padLeft + geo.padRight
+        let paddedCount = (h + geo.padTop + geo.padBottom) * paddedWidth
+        let fast3x3 = kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1
         Parallel.forRange(geo.batch * c, grain: 1) { range in
+            let padded = UnsafeMutablePointer<T>.allocate(capacity: paddedCount)
+            defer { padded.deallocate() }
             for plane in range {
                 let channel = plane % c
-                let src = px + plane * h * wd
+                padPlane(px + plane * h * wd, padded, geo)
                 let dst = po + plane * oh * ow
                 let kernel = pw + channel * kh * kw
                 let bias = pb.map { $0[channel] } ?? 0
+                if fast3x3 {
+                    let w0 = kernel[0], w1 = kernel[1], w2 = kernel[2], w3 = kernel[3], w4 = kernel[4]
+                    let w5 = kernel[5], w6 = kernel[6], w7 = kernel[7], w8 = kernel[8]
+                    for y in 0..<oh {
+                        let r0 = padded + y * paddedWidth, r1 = r0 + paddedWidth, r2 = r1 + paddedWidth
+                        let row = dst + y * ow
+                        for xo in 0..<ow {
+                            var s = bias + w0 * r0[xo] + w1 * r0[xo + 1] + w2 * r0[xo + 2]
+                            s += w3 * r1[xo] + w4 * r1[xo + 1] + w5 * r1[xo + 2]
+                            s += w6 * r2[xo] + w7 * r2[xo + 1] + w8 * r2[xo + 2]
+                            row[xo] = s
+                        }
+                    }
+                    continue
+                }
                 for y in 0..<oh {
                     let row = dst + y * ow
                     row.update(repeating: bias, count: ow)
                     for ky in 0..<kh {
-                        let iy = y * sh - pt + ky * dh
-                        if iy < 0 || iy >= h { continue }
-                        let line = src + iy * wd
+                        let line = padded + (y * sh + ky * dh) * paddedWidth
                         for kx in 0..<kw {
-                            let (shift, lo, hi) = validColumns(geo, kx)
                             let weight = kernel[ky * kw + kx]
-                            let s = line + shift
+                            let s = line + kx * dw
                             if sw == 1 {
-                                for xo in lo..<hi { row[xo] += weight * s[xo] }
+                                for xo in 0..<ow { row[xo] += weight * s[xo] }
                             } else {
-                                for xo in lo..<hi { row[xo] += weight * s[xo * sw] }
+                                for xo in 0..<ow { row[xo] += weight * s[xo * sw] }
                             }
                         }
                     }
@@ -56,7 +74,7 @@ extension Tensor {
     static func depthwiseBackward<T: FloatElement>(_ g: Tensor, _ x: Tensor, _ w: Tensor, _ geo: Conv2DGeometry,
                                                    _ needInputGradient: Bool, _: T.Type) -> (Tensor?, Tensor) {
         var dw = Tensor(zeros: w.shape, dtype: T.dtype)
-        var dx = needInputGradient ? Tensor(zeros: x.shape, dtype: T.dtype) : nil
+        var dx = needInputGradient ? Tensor(uninitialized: x.shape, dtype: T.dtype) : nil
         let px = UnsafePointer(x.storage.pointer(as: T.self) + x.offset)
         let pw = UnsafePointer(w.storage.pointer(as: T.self) + w.offset)
         let pg = UnsafePointer(g.storage.pointer(as: T.self) + g.offset)
@@ -64,42 +82,52 @@ extension Tensor {
         let pdx = dx?.storage.pointer(as: T.self)
         let n = geo.batch, c = geo.channels, h = geo.height, wd = geo.width, oh = geo.outHeight, ow = geo.outWidth
         let kh = geo.kernelHeight, kw = geo.kernelWidth, sh = geo.strideHeight, sw = geo.strideWidth
-        let dh = geo.dilationHeight, pt = geo.padTop
-        // Parallel over channels: each thread owns its channels' weight gradients and input planes.
+        let dh = geo.dilationHeight, dwl = geo.dilationWidth
+        let paddedWidth = wd + geo.padLeft + geo.padRight
+        let paddedCount = (h + geo.padTop + geo.padBottom) * paddedWidth
+        // Parallel over channels: each thread owns its channels' weight gradients and input planes,
+        // and sums images in a fixed order, so results do not depend on the thread count.
         Parallel.forRange(c, grain: 1) { range in
+            let padded = UnsafeMutablePointer<T>.allocate(capacity: paddedCount)
+            let dpadded = UnsafeMutablePointer<T>.allocate(capacity: paddedCount)
+            defer { padded.deallocate(); dpadded.deallocate() }
             for channel in range {
                 let kernel = pw + channel * kh * kw
                 let dkernel = pdw + channel * kh * kw
                 for image in 0..<n {
                     let plane = image * c + channel
-                    let src = px + plane * h * wd
+                    padPlane(px + plane * h * wd, padded, geo)
                     let grad = pg + plane * oh * ow
-                    let dsrc = pdx.map { $0 + plane * h * wd }
+                    if pdx != nil { dpadded.update(repeating: 0, count: paddedCount) }
                     for ky in 0..<kh {
                         for kx in 0..<kw {
-                            let (shift, lo, hi) = validColumns(geo, kx)
                             let weight = kernel[ky * kw + kx]
                             var acc: T = 0
                             for y in 0..<oh {
-                                let iy = y * sh - pt + ky * dh
-                                if iy < 0 || iy >= h { continue }
-                                let s = src + iy * wd + shift
+                                let offset = (y * sh + ky * dh) * paddedWidth + kx * dwl
+                                let s = padded + offset
                                 let gr = grad + y * ow
                                 if sw == 1 {
-                                    for xo in lo..<hi { acc += gr[xo] * s[xo] }
-                                    if let dsrc {
-                                        let d = dsrc + iy * wd + shift
-                                        for xo in lo..<hi { d[xo] += weight * gr[xo] }
+                                    for xo in 0..<ow { acc += gr[xo] * s[xo] }
+                                    if pdx != nil {
+                                        let d = dpadded + offset
+                                        for xo in 0..<ow { d[xo] += weight * gr[xo] }
                                     }
                                 } else {
-                                    for xo in lo..<hi { acc += gr[xo] * s[xo * sw] }
-                                    if let dsrc {
-                                        let d = dsrc + iy * wd + shift
-                                        for xo in lo..<hi { d[xo * sw] += weight * gr[xo] }
+                                    for xo in 0..<ow { acc += gr[xo] * s[xo * sw] }
+                                    if pdx != nil {
+                                        let d = dpadded + offset
+                                        for xo in 0..<ow { d[xo * sw] += weight * gr[xo] }
                                     }
                                 }
                             }
                             dkernel[ky * kw + kx] += acc
+                        }
+                    }
+                    if let pdx {
+                        let dst = pdx + plane * h * wd
+                        for y in 0..<h {
+                            (dst + y * wd).update(from: dpadded + (y + geo.padTop) * paddedWidth + geo.padLeft, count: wd)
                         }
                     }
                 }
