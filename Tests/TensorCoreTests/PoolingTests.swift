@@ -152,6 +152,16 @@ final class PoolingTests: XCTestCase {
         let x = try Tensor(shape: [1, 1, 2, 2], scalars: [1.0, .nan, 3, 4])
         XCTAssertTrue(try x.maxPool2d(kernelShape: [2, 2]).doubles()[0].isNaN)
         XCTAssertTrue(try x.globalMaxPool().doubles()[0].isNaN)
+        // The recorded path (which keeps indices) agrees, and infinities take the careful loop too.
+        let parameter = Parameter(name: "x", value: try Tensor(shape: [1, 1, 3, 3], scalars: [1.0, .nan, 3, -.infinity, 4, .infinity, 0, 2, -1]))
+        let y = try parameter.tensor.maxPool2d(kernelShape: [2, 2])
+        let values = y.doubles()
+        XCTAssertTrue(values[0].isNaN && values[1].isNaN)
+        XCTAssertEqual(Array(values[2...]), [4, .infinity])
+        try y.backward(seed: Tensor(repeating: 1, shape: y.shape, dtype: .float64))
+        XCTAssertEqual(parameter.grad?.doubles(), [0, 2, 0, 0, 1, 1, 0, 0, 0])
+        let allNegativeInfinity = Tensor(repeating: -.infinity, shape: [1, 1, 2, 2], dtype: .float64)
+        XCTAssertEqual(try allNegativeInfinity.maxPool2d(kernelShape: [2, 2], pads: [1, 1, 0, 0]).doubles(), [Double](repeating: -.infinity, count: 4))
     }
 
     func testGlobalPoolingMatchesReferenceForSeveralSpatialRanks() throws {

@@ -229,23 +229,49 @@ private func maxPool2dForward<T: FloatElement>(x: UnsafeBufferPointer<T>, y: Uns
         Parallel.forRange(w.planes, grain: w.grain(tapsPerOutput: taps)) { range in
             for p in range {
                 let plane = xb + p * inPlane
+                // NaN is rare: one vectorisable scan picks the plane's loop, so the common loop is a
+                // plain compare-and-select. (x − x is NaN for NaN and ±∞; ∞ only costs the slow loop.)
+                var probe: T = 0
+                for i in 0..<inPlane { probe += plane[i] - plane[i] }
+                let sawNaN = probe.isNaN
                 var o = p * outPlane
                 for oh in 0..<w.outputHeight {
                     let hs = rowStart[oh], khBegin = rowBegin[oh], khEnd = rowEnd[oh]
                     for ow in 0..<w.outputWidth {
                         let ws = columnStart[ow], kwBegin = columnBegin[ow], kwEnd = columnEnd[ow]
                         var best = -T.infinity
-                        var arg = -1
-                        for kh in khBegin..<khEnd {
-                            let row = (hs + kh * dh) * width + ws
-                            for kw in kwBegin..<kwEnd {
-                                let index = row + kw * dw
-                                let v = plane[index]
-                                if arg < 0 || v > best || v.isNaN { best = v; arg = index }
+                        // The first tap wins when every tap is −∞, so it still gets the gradient.
+                        var arg = khBegin < khEnd && kwBegin < kwEnd ? (hs + khBegin * dh) * width + ws + kwBegin * dw : -1
+                        if sawNaN {
+                            for kh in khBegin..<khEnd {
+                                let row = (hs + kh * dh) * width + ws
+                                for kw in kwBegin..<kwEnd {
+                                    let index = row + kw * dw
+                                    let v = plane[index]
+                                    if v > best || (v.isNaN && !best.isNaN) { best = v; arg = index }
+                                }
+                            }
+                        } else if let indices {
+                            for kh in khBegin..<khEnd {
+                                let row = (hs + kh * dh) * width + ws
+                                for kw in kwBegin..<kwEnd {
+                                    let index = row + kw * dw
+                                    let v = plane[index]
+                                    if v > best { best = v; arg = index }
+                                }
+                            }
+                            indices[o] = arg
+                        } else {
+                            for kh in khBegin..<khEnd {
+                                let row = plane + (hs + kh * dh) * width + ws
+                                for kw in kwBegin..<kwEnd {
+                                    let v = row[kw * dw]
+                                    best = v > best ? v : best
+                                }
                             }
                         }
                         yb[o] = best
-                        indices?[o] = arg
+                        if sawNaN { indices?[o] = arg }
                         o += 1
                     }
                 }
