@@ -22,6 +22,9 @@ public enum Parallel {
         return Int(String(cString: raw)).flatMap { $0 > 0 ? $0 : nil }
     }
 
+    /// Applies the thread policy (environment or default) to OpenBLAS before its first use.
+    @inline(__always) public static func ensureConfigured() { _ = configuredThreads }
+
     /// Thread count used by parallel loops and by OpenBLAS.
     public static var threads: Int { configuredThreads }
 

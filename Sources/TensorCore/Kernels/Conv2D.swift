@@ -1,0 +1,268 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+/// 2-D convolution (ONNX Conv on NCHW): im2col + BLAS GEMM for the general case, a direct
+/// kernel for depthwise layers (see DepthwiseConv.swift). Forward and backward.
+public struct Conv2DGeometry: Sendable, Equatable {
+    public var batch, channels, height, width: Int
+    public var outChannels, kernelHeight, kernelWidth: Int
+    public var strideHeight, strideWidth: Int
+    public var padTop, padLeft, padBottom, padRight: Int
+    public var dilationHeight, dilationWidth: Int
+    public var groups: Int
+
+    public var outHeight: Int { (height + padTop + padBottom - dilationHeight * (kernelHeight - 1) - 1) / strideHeight + 1 }
+    public var outWidth: Int { (width + padLeft + padRight - dilationWidth * (kernelWidth - 1) - 1) / strideWidth + 1 }
+    /// Input channels per group (C/g).
+    public var groupChannels: Int { channels / groups }
+    /// Output channels per group (OC/g).
+    public var groupOutChannels: Int { outChannels / groups }
+    /// Rows of one group's im2col matrix: C/g·KH·KW.
+    public var patchSize: Int { groupChannels * kernelHeight * kernelWidth }
+    /// Multiply-accumulates of the forward pass.
+    public var macs: Int { batch * outChannels * outHeight * outWidth * patchSize }
+    /// True when each output channel reads exactly its own input channel.
+    public var isDepthwise: Bool { groups == channels && outChannels == channels && groups > 1 }
+
+    /// Validates shapes and options; throws naming what is wrong.
+    public init(input: [Int], weight: [Int], strides: [Int], pads: [Int], dilations: [Int], groups: Int) throws {
+        guard input.count == 4 else { throw TensorError.shapeMismatch(op: "conv2d", detail: "input must be (N, C, H, W), got \(input)") }
+        guard weight.count == 4 else { throw TensorError.shapeMismatch(op: "conv2d", detail: "weight must be (OC, C/groups, KH, KW), got \(weight)") }
+        guard strides.count == 2, dilations.count == 2, pads.count == 4 else {
+            throw TensorError.invalidArgument(op: "conv2d", detail: "need 2 strides, 2 dilations and 4 pads [top, left, bottom, right]; got \(strides), \(dilations), \(pads)")
+        }
+        guard strides.allSatisfy({ $0 >= 1 }), dilations.allSatisfy({ $0 >= 1 }), pads.allSatisfy({ $0 >= 0 }) else {
+            throw TensorError.invalidArgument(op: "conv2d", detail: "strides and dilations must be ≥ 1 and pads ≥ 0; got strides \(strides), dilations \(dilations), pads \(pads)")
+        }
+        guard groups >= 1, input[1] % groups == 0, weight[0] % groups == 0 else {
+            throw TensorError.invalidArgument(op: "conv2d", detail: "groups \(groups) must divide input channels \(input[1]) and output channels \(weight[0])")
+        }
+        guard weight[1] == input[1] / groups else {
+            throw TensorError.shapeMismatch(op: "conv2d", detail: "weight \(weight) expects \(weight[1] * groups) input channels with groups=\(groups), input has \(input[1]) (shape \(input))")
+        }
+        batch = input[0]; channels = input[1]; height = input[2]; width = input[3]
+        outChannels = weight[0]; kernelHeight = weight[2]; kernelWidth = weight[3]
+        strideHeight = strides[0]; strideWidth = strides[1]
+        padTop = pads[0]; padLeft = pads[1]; padBottom = pads[2]; padRight = pads[3]
+        dilationHeight = dilations[0]; dilationWidth = dilations[1]
+        self.groups = groups
+        guard kernelHeight >= 1, kernelWidth >= 1, outHeight >= 1, outWidth >= 1 else {
+            throw TensorError.shapeMismatch(op: "conv2d", detail: "kernel \(kernelHeight)x\(kernelWidth) (dilation \(dilations)) does not fit input \(height)x\(width) with pads \(pads)")
+        }
+    }
+}
+
+extension Tensor {
+    /// Convolution of `self` (N, C, H, W) with `weight` (OC, C/groups, KH, KW) plus optional
+    /// `bias` (OC), giving (N, OC, OH, OW). `pads` is [top, left, bottom, right].
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, strides: [Int] = [1, 1], pads: [Int] = [0, 0, 0, 0],
+                       dilations: [Int] = [1, 1], groups: Int = 1) throws -> Tensor {
+        let geo = try Conv2DGeometry(input: shape, weight: weight.shape, strides: strides, pads: pads, dilations: dilations, groups: groups)
+        guard dtype.isFloatingCompute else { throw TensorError.unsupportedDType(op: "conv2d", dtype: dtype) }
+        guard weight.dtype == dtype else { throw TensorError.dtypeMismatch(op: "conv2d weight", expected: dtype, got: weight.dtype) }
+        if let bias {
+            guard bias.dtype == dtype else { throw TensorError.dtypeMismatch(op: "conv2d bias", expected: dtype, got: bias.dtype) }
+            guard bias.shape == [geo.outChannels] else {
+                throw TensorError.shapeMismatch(op: "conv2d", detail: "bias must be (\(geo.outChannels)), got \(bias.shape)")
+            }
+        }
+        let x = contiguous(), w = weight.contiguous(), b = bias?.contiguous()
+        let out: Tensor
+        if dtype == .float32 {
+            out = geo.isDepthwise ? Tensor.depthwiseForward(x, w, b, geo, Float.self) : Tensor.convForward(x, w, b, geo, Float.self)
+        } else {
+            out = geo.isDepthwise ? Tensor.depthwiseForward(x, w, b, geo, Double.self) : Tensor.convForward(x, w, b, geo, Double.self)
+        }
+        var inputs = [self, weight]
+        if let bias { inputs.append(bias) }
+        let needInputGradient = gradNode != nil
+        return out.recorded("Conv", inputs: inputs) { g in
+            let gc = g.contiguous()
+            var grads: (Tensor?, Tensor)
+            if gc.dtype == .float32 {
+                grads = geo.isDepthwise ? Tensor.depthwiseBackward(gc, x, w, geo, needInputGradient, Float.self)
+                                        : Tensor.convBackward(gc, x, w, geo, needInputGradient, Float.self)
+            } else {
+                grads = geo.isDepthwise ? Tensor.depthwiseBackward(gc, x, w, geo, needInputGradient, Double.self)
+                                        : Tensor.convBackward(gc, x, w, geo, needInputGradient, Double.self)
+            }
+            var result: [Tensor?] = [grads.0, grads.1]
+            if bias != nil { result.append(try gc.sum(axes: [0, 2, 3])) }
+            return result
+        }
+    }
+
+    nonisolated(unsafe) static var im2colBudget: Int = {
+        if let v = getenv("WINNOW_IM2COL"), let n = Int(String(cString: v)) { return n }
+        return 2 << 20
+    }()
+
+    /// Images per im2col chunk: enough columns for an efficient GEMM, bounded scratch memory.
+    static func imagesPerChunk(_ geo: Conv2DGeometry) -> Int {
+        let perImage = geo.patchSize * geo.outHeight * geo.outWidth
+        return Swift.max(1, Swift.min(geo.batch, im2colBudget / Swift.max(perImage, 1)))
+    }
+
+    /// Fills cols[(c, kh, kw), (image, oh, ow)] for channels [c0, c0 + C/g) of images [n0, n0 + nb).
+    static func im2col<T: FloatElement>(_ px: UnsafePointer<T>, _ cols: UnsafeMutablePointer<T>, _ geo: Conv2DGeometry,
+                                         n0: Int, nb: Int, c0: Int) {
+        let kh = geo.kernelHeight, kw = geo.kernelWidth, oh = geo.outHeight, ow = geo.outWidth
+        let h = geo.height, w = geo.width, sh = geo.strideHeight, sw = geo.strideWidth
+        let dh = geo.dilationHeight, dw = geo.dilationWidth, pt = geo.padTop, pl = geo.padLeft
+        let ohw = oh * ow, rowLength = nb * ohw
+        let rows = geo.patchSize * nb
+        Parallel.forRange(rows, grain: Swift.max(1, 4096 / Swift.max(ohw, 1))) { range in
+            for item in range {
+                let row = item / nb, image = item % nb
+                let c = row / (kh * kw), ky = (row / kw) % kh, kx = row % kw
+                let plane = px + ((n0 + image) * geo.channels + c0 + c) * h * w
+                let dst = cols + row * rowLength + image * ohw
+                // Output columns whose input column is inside the image: ow in [lo, hi).
+                let shift = kx * dw - pl
+                var lo = 0, hi = ow
+                if shift < 0 { lo = Swift.min(ow, (-shift + sw - 1) / sw) }
+                let lastValid = w - 1 - shift
+                hi = lastValid < 0 ? 0 : Swift.min(ow, lastValid / sw + 1)
+                if hi < lo { hi = lo }
+                for y in 0..<oh {
+                    let iy = y * sh - pt + ky * dh
+                    let d = dst + y * ow
+                    if iy < 0 || iy >= h {
+                        d.update(repeating: 0, count: ow)
+                        continue
+                    }
+                    let src = plane + iy * w + shift
+                    if lo > 0 { d.update(repeating: 0, count: lo) }
+                    if sw == 1 {
+                        (d + lo).update(from: src + lo, count: hi - lo)
+                    } else {
+                        for x in lo..<hi { d[x] = src[x * sw] }
+                    }
+                    if hi < ow { (d + hi).update(repeating: 0, count: ow - hi) }
+                }
+            }
+        }
+    }
+
+    /// Adds cols back into the input gradient (the transpose of im2col), parallel over planes.
+    static func col2im<T: FloatElement>(_ cols: UnsafePointer<T>, _ pdx: UnsafeMutablePointer<T>, _ geo: Conv2DGeometry,
+                                         n0: Int, nb: Int, c0: Int) {
+        let kh = geo.kernelHeight, kw = geo.kernelWidth, oh = geo.outHeight, ow = geo.outWidth
+        let h = geo.height, w = geo.width, sh = geo.strideHeight, sw = geo.strideWidth
+        let dh = geo.dilationHeight, dw = geo.dilationWidth, pt = geo.padTop, pl = geo.padLeft
+        let ohw = oh * ow, rowLength = nb * ohw, cg = geo.groupChannels
+        Parallel.forRange(nb * cg, grain: 1) { range in
+            for item in range {
+                let image = item / cg, c = item % cg
+                let plane = pdx + ((n0 + image) * geo.channels + c0 + c) * h * w
+                for ky in 0..<kh {
+                    for kx in 0..<kw {
+                        let row = (c * kh + ky) * kw + kx
+                        let src = cols + row * rowLength + image * ohw
+                        let shift = kx * dw - pl
+                        var lo = 0
+                        if shift < 0 { lo = Swift.min(ow, (-shift + sw - 1) / sw) }
+                        let lastValid = w - 1 - shift
+                        var hi = lastValid < 0 ? 0 : Swift.min(ow, lastValid / sw + 1)
+                        if hi < lo { hi = lo }
+                        for y in 0..<oh {
+                            let iy = y * sh - pt + ky * dh
+                            if iy < 0 || iy >= h { continue }
+                            let d = plane + iy * w + shift
+                            let s = src + y * ow
+                            if sw == 1 {
+                                for x in lo..<hi { d[x] += s[x] }
+                            } else {
+                                for x in lo..<hi { d[x * sw] += s[x] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static func convForward<T: FloatElement>(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: Conv2DGeometry, _: T.Type) -> Tensor {
+        var out = Tensor(uninitialized: [geo.batch, geo.outChannels, geo.outHeight, geo.outWidth], dtype: T.dtype)
+        let px = UnsafePointer(x.storage.pointer(as: T.self) + x.offset)
+        let pw = UnsafePointer(w.storage.pointer(as: T.self) + w.offset)
+        let po = out.storage.pointer(as: T.self)
+        let pb = b.map { UnsafePointer($0.storage.pointer(as: T.self) + $0.offset) }
+        let ohw = geo.outHeight * geo.outWidth, ocg = geo.groupOutChannels, k = geo.patchSize
+        let chunk = imagesPerChunk(geo)
+        let cols = UnsafeMutablePointer<T>.allocate(capacity: k * chunk * ohw)
+        let tmp = UnsafeMutablePointer<T>.allocate(capacity: ocg * chunk * ohw)
+        defer { cols.deallocate(); tmp.deallocate() }
+        var n0 = 0
+        while n0 < geo.batch {
+            let nb = Swift.min(chunk, geo.batch - n0)
+            for g in 0..<geo.groups {
+                im2col(px, cols, geo, n0: n0, nb: nb, c0: g * geo.groupChannels)
+                T.gemm(transA: false, transB: false, m: ocg, n: nb * ohw, k: k, alpha: 1,
+                       a: pw + g * ocg * k, lda: k, b: cols, ldb: nb * ohw, beta: 0, c: tmp, ldc: nb * ohw)
+                // tmp[oc, (image, p)] → out[n0 + image, g·OC/g + oc, p], adding the bias.
+                Parallel.forRange(nb * ocg, grain: Swift.max(1, 4096 / Swift.max(ohw, 1))) { range in
+                    for item in range {
+                        let image = item / ocg, oc = item % ocg
+                        let channel = g * ocg + oc
+                        let src = tmp + oc * nb * ohw + image * ohw
+                        let dst = po + ((n0 + image) * geo.outChannels + channel) * ohw
+                        if let pb {
+                            let bias = pb[channel]
+                            for p in 0..<ohw { dst[p] = src[p] + bias }
+                        } else {
+                            dst.update(from: src, count: ohw)
+                        }
+                    }
+                }
+            }
+            n0 += nb
+        }
+        _ = out.count
+        return out
+    }
+
+    static func convBackward<T: FloatElement>(_ g: Tensor, _ x: Tensor, _ w: Tensor, _ geo: Conv2DGeometry,
+                                              _ needInputGradient: Bool, _: T.Type) -> (Tensor?, Tensor) {
+        var dw = Tensor(zeros: w.shape, dtype: T.dtype)
+        var dx = needInputGradient ? Tensor(zeros: x.shape, dtype: T.dtype) : nil
+        let px = UnsafePointer(x.storage.pointer(as: T.self) + x.offset)
+        let pw = UnsafePointer(w.storage.pointer(as: T.self) + w.offset)
+        let pg = UnsafePointer(g.storage.pointer(as: T.self) + g.offset)
+        let pdw = dw.storage.pointer(as: T.self)
+        let pdx = dx?.storage.pointer(as: T.self)
+        let ohw = geo.outHeight * geo.outWidth, ocg = geo.groupOutChannels, k = geo.patchSize
+        let chunk = imagesPerChunk(geo)
+        let cols = UnsafeMutablePointer<T>.allocate(capacity: k * chunk * ohw)
+        let tmp = UnsafeMutablePointer<T>.allocate(capacity: ocg * chunk * ohw)
+        defer { cols.deallocate(); tmp.deallocate() }
+        var n0 = 0
+        while n0 < geo.batch {
+            let nb = Swift.min(chunk, geo.batch - n0)
+            for grp in 0..<geo.groups {
+                // Gather this group's output gradient into tmp[oc, (image, p)].
+                Parallel.forRange(nb * ocg, grain: Swift.max(1, 4096 / Swift.max(ohw, 1))) { range in
+                    for item in range {
+                        let image = item / ocg, oc = item % ocg
+                        let src = pg + ((n0 + image) * geo.outChannels + grp * ocg + oc) * ohw
+                        (tmp + oc * nb * ohw + image * ohw).update(from: src, count: ohw)
+                    }
+                }
+                im2col(px, cols, geo, n0: n0, nb: nb, c0: grp * geo.groupChannels)
+                // dW_g += tmp · colsᵀ
+                T.gemm(transA: false, transB: true, m: ocg, n: k, k: nb * ohw, alpha: 1,
+                       a: tmp, lda: nb * ohw, b: cols, ldb: nb * ohw, beta: 1, c: pdw + grp * ocg * k, ldc: k)
+                if let pdx {
+                    // dCols = W_gᵀ · tmp, then scattered back onto the input planes.
+                    T.gemm(transA: true, transB: false, m: k, n: nb * ohw, k: ocg, alpha: 1,
+                           a: pw + grp * ocg * k, lda: k, b: tmp, ldb: nb * ohw, beta: 0, c: cols, ldc: nb * ohw)
+                    col2im(cols, pdx, geo, n0: n0, nb: nb, c0: grp * geo.groupChannels)
+                }
+            }
+            n0 += nb
+        }
+        _ = dw.count
+        _ = dx?.count
+        return (dx, dw)
+    }
+}
