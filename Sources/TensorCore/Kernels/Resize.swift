@@ -163,6 +163,11 @@ struct LinearResizePass: Sendable {
     /// Clamped source indices and weights of every output position.
     let low: [Int], high: [Int]
     let lowWeight: [Double], highWeight: [Double]
+    /// The transpose of the (low, high) table, so the gradient is a gather that accumulates in
+    /// registers instead of a scatter whose neighbouring outputs add into the same cells:
+    /// input position i is read by outputs adjointOutput[adjointStart[i] ..< adjointStart[i + 1]]
+    /// with adjointWeight.
+    let adjointStart: [Int], adjointOutput: [Int], adjointWeight: [Double]
 
     init(axis: Int, shape: [Int], outputLength m: Int, scale: Double, transformation: CoordinateTransformation) {
         let n = shape[axis]
@@ -187,6 +192,19 @@ struct LinearResizePass: Sendable {
             highWeight.append(t)
         }
         self.low = low; self.high = high; self.lowWeight = lowWeight; self.highWeight = highWeight
+        var start = [Int](repeating: 0, count: n + 1)
+        for j in 0..<m {
+            start[low[j] + 1] += 1
+            start[high[j] + 1] += 1
+        }
+        for i in 0..<n { start[i + 1] += start[i] }
+        var cursor = start
+        var output = [Int](repeating: 0, count: 2 * m), weight = [Double](repeating: 0, count: 2 * m)
+        for j in 0..<m {
+            output[cursor[low[j]]] = j; weight[cursor[low[j]]] = lowWeight[j]; cursor[low[j]] += 1
+            output[cursor[high[j]]] = j; weight[cursor[high[j]]] = highWeight[j]; cursor[high[j]] += 1
+        }
+        adjointStart = start; adjointOutput = output; adjointWeight = weight
     }
 
     func forward(_ x: Tensor) -> Tensor {
@@ -209,12 +227,17 @@ struct LinearResizePass: Sendable {
         let low = self.low, high = self.high
         let n = inputLength, m = outputLength, inner = self.inner
         if inner == 1 {
-            Parallel.forRange(outer, grain: Swift.max(1, ElementMoves.grain / Swift.max(m, 1))) { range in
-                for o in range {
-                    let sp = s + o * n, dp = d + o * m
-                    for j in 0..<m { dp[j] = w0[j] * sp[low[j]] + w1[j] * sp[high[j]] }
-                }
-            }
+            // Raw table pointers: this loop does one multiply-add pair per element.
+            low.withUnsafeBufferPointer { low in high.withUnsafeBufferPointer { high in
+                w0.withUnsafeBufferPointer { w0 in w1.withUnsafeBufferPointer { w1 in
+                    Parallel.forRange(outer, grain: Swift.max(1, ElementMoves.grain / Swift.max(m, 1))) { range in
+                        for o in range {
+                            let sp = s + o * n, dp = d + o * m
+                            for j in 0..<m { dp[j] = w0[j] * sp[low[j]] + w1[j] * sp[high[j]] }
+                        }
+                    }
+                } }
+            } }
         } else {
             Parallel.forRange(outer * m, grain: Swift.max(1, ElementMoves.grain / inner)) { range in
                 for unit in range {
@@ -229,23 +252,40 @@ struct LinearResizePass: Sendable {
         return out
     }
 
-    /// Scatter-add of the weights; split over `outer` only, so threads never share a cell.
+    /// The adjoint pass: every input cell sums the weighted gradients of the outputs that read it,
+    /// in a fixed order, each cell written by one thread only.
     private func backward<T: FloatElement>(_ g: Tensor, _: T.Type) -> Tensor {
         let source = g.contiguous()
-        let out = Tensor(zeros: inputShape, dtype: g.dtype)
+        let out = Tensor(uninitialized: inputShape, dtype: g.dtype)
         let gp = source.elementPointer(T.self), d = out.storage.pointer(as: T.self)
-        let w0 = lowWeight.map { T($0) }, w1 = highWeight.map { T($0) }
-        let low = self.low, high = self.high
+        let weight = adjointWeight.map { T($0) }
+        let start = adjointStart, output = adjointOutput
         let n = inputLength, m = outputLength, inner = self.inner
-        Parallel.forRange(outer, grain: Swift.max(1, ElementMoves.grain / Swift.max(m * inner, 1))) { range in
-            for o in range {
-                for j in 0..<m {
-                    let u = gp + (o * m + j) * inner
-                    let t0 = d + (o * n + low[j]) * inner, t1 = d + (o * n + high[j]) * inner
-                    let a = w0[j], b = w1[j]
-                    for k in 0..<inner {
-                        t0[k] += a * u[k]
-                        t1[k] += b * u[k]
+        if inner == 1 {
+            start.withUnsafeBufferPointer { start in output.withUnsafeBufferPointer { output in
+                weight.withUnsafeBufferPointer { weight in
+                    Parallel.forRange(outer, grain: Swift.max(1, ElementMoves.grain / Swift.max(2 * m, 1))) { range in
+                        for o in range {
+                            let u = gp + o * m, t = d + o * n
+                            for i in 0..<n {
+                                var sum: T = 0
+                                for e in start[i]..<start[i + 1] { sum += weight[e] * u[output[e]] }
+                                t[i] = sum
+                            }
+                        }
+                    }
+                }
+            } }
+        } else {
+            Parallel.forRange(outer * n, grain: Swift.max(1, ElementMoves.grain / inner)) { range in
+                for unit in range {
+                    let o = unit / n, i = unit % n
+                    let t = d + unit * inner
+                    t.update(repeating: 0, count: inner)
+                    for e in start[i]..<start[i + 1] {
+                        let u = gp + (o * m + output[e]) * inner
+                        let w = weight[e]
+                        for k in 0..<inner { t[k] += w * u[k] }
                     }
                 }
             }
