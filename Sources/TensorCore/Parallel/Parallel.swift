@@ -35,6 +35,16 @@ public enum Parallel {
         openblas_set_num_threads(Int32(configuredThreads))
     }
 
+    /// Runs `body` with OpenBLAS limited to one thread, so a parallel loop inside `body` may
+    /// call small GEMMs (the loop owns the threads); restores the thread count afterwards.
+    public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+        ensureConfigured()
+        if configuredThreads == 1 { return try body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(configuredThreads)) }
+        return try body()
+    }
+
     /// Splits `0..<count` into at most `threads` contiguous chunks of at least `grain` items and
     /// runs `body` on each. Chunk boundaries depend only on `count`, `grain` and the thread count.
     /// Never call a multi-threaded BLAS from inside `body`.
