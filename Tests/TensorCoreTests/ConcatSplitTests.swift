@@ -158,3 +158,14 @@ final class ConcatSplitTests: XCTestCase {
         }
     }
 }
+
+extension ConcatSplitTests {
+    func testHugeSizesAndPartsThrowInsteadOfOverflowing() {
+        let x = Tensor(zeros: [2, 5])
+        assertThrowsTensorError(try x.split(axis: 1, sizes: [Int.max, Int.min + 5]))
+        assertThrowsTensorError(try x.split(axis: 1, sizes: [Int.max, 1]))
+        assertThrowsTensorError(try x.split(axis: 1, parts: Int.max))
+        XCTAssertEqual(try x.split(axis: 1, parts: 6).map { $0.shape[1] }, [1, 1, 1, 1, 1, 0])
+        XCTAssertEqual(try Tensor(zeros: [0, 3]).split(axis: 0, parts: 3).map(\.shape), [[0, 3], [0, 3], [0, 3]])
+    }
+}

@@ -126,3 +126,11 @@ final class PadTests: XCTestCase {
         }
     }
 }
+
+extension PadTests {
+    func testHugePadsThrowInsteadOfOverflowing() {
+        let x = Tensor(zeros: [2])
+        assertThrowsTensorError(try x.padded(pads: [Int.min, 0]))
+        assertThrowsTensorError(try x.padded(pads: [0, Int.max], mode: .reflect))
+    }
+}

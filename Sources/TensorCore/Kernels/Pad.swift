@@ -31,6 +31,10 @@ extension Tensor {
         guard pads.count == 2 * axisList.count else {
             throw TensorError.invalidArgument(op: "pad", detail: "pads has \(pads.count) entries; \(axisList.count) padded axes of shape \(shape) need \(2 * axisList.count) ([begins..., ends...])")
         }
+        // Bounds far beyond any real tensor keep the index arithmetic below free of overflow.
+        guard pads.allSatisfy({ $0 > -(1 << 40) && $0 < 1 << 40 }) else {
+            throw TensorError.invalidArgument(op: "pad", detail: "pads \(pads) hold an entry beyond ±2^40")
+        }
         var maps = AxisMaps(identity: shape)
         for (k, a) in axisList.enumerated() {
             maps.maps[a] = try Tensor.padMap(length: shape[a], begin: pads[k], end: pads[axisList.count + k], mode: mode, axis: a)

@@ -9,7 +9,8 @@ extension Tensor {
             throw TensorError.invalidArgument(op: "split", detail: "cannot split a rank-0 tensor")
         }
         let a = try Shape.normalizeAxis(axis, rank: rank, op: "split")
-        guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, +) == shape[a] else {
+        // Checking each size against the axis first keeps the sum free of overflow.
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 0 && $0 <= shape[a] }), sizes.reduce(0, +) == shape[a] else {
             throw TensorError.invalidArgument(op: "split", detail: "sizes \(sizes) must be non-negative and sum to \(shape[a]), the length of axis \(a) of shape \(shape)")
         }
         let pieces = try Tensor.splitElements(self, axis: a, sizes: sizes, op: "split")
@@ -39,7 +40,11 @@ extension Tensor {
             throw TensorError.invalidArgument(op: "split", detail: "parts must be positive, got \(parts)")
         }
         let n = shape[a]
-        let chunk = (n + parts - 1) / parts
+        // More than n + 1 pieces always leaves a negative last piece (and would overflow below).
+        guard n == 0 || parts <= n + 1 else {
+            throw TensorError.invalidArgument(op: "split", detail: "axis \(a) of length \(n) cannot be cut into \(parts) pieces")
+        }
+        let chunk = n == 0 ? 0 : (n - 1) / parts + 1
         let last = n - chunk * (parts - 1)
         guard last >= 0 else {
             throw TensorError.invalidArgument(op: "split", detail: "axis \(a) of length \(n) cannot be cut into \(parts) pieces of \(chunk) with a smaller last piece")
