@@ -157,15 +157,21 @@ final class ReduceTests: XCTestCase {
         }
     }
 
-    func testRankZeroWithAxisDoesNotCrash() throws {
-        // NumPy rejects axis 0 on a scalar; either an error or the value itself is acceptable,
-        // but reading shape[0] of a rank-0 tensor must not happen.
+    func testRankZeroHasNoAxes() throws {
+        // As NumPy: a scalar has no axis 0 (this used to read shape[0] of an empty shape and crash).
         let scalar = Tensor(scalar: 2.5)
-        for axis in [0, -1] {
-            if let out = try? scalar.sum(axes: [axis]) { XCTAssertEqual(out.doubles(), [2.5]) }
-            if let out = try? scalar.argmax(axis: axis) { XCTAssertEqual(out.doubles(), [0]) }
+        for axis in [0, -1, 1] {
+            for op in ReduceOp.allCases {
+                XCTAssertThrowsError(try scalar.reduce(op, axes: [axis]), "\(op) axis \(axis)") { error in
+                    guard case TensorError.invalidArgument = error else { return XCTFail("\(error)") }
+                }
+            }
+            XCTAssertThrowsError(try scalar.argmax(axis: axis)) { error in
+                guard case TensorError.invalidArgument = error else { return XCTFail("\(error)") }
+            }
+            XCTAssertThrowsError(try scalar.squeezed(axes: [axis]))
         }
-        XCTAssertThrowsError(try scalar.sum(axes: [1]))
+        XCTAssertEqual(try scalar.sum(axes: []).doubles(), [2.5], "no axes means all (none) of them")
     }
 
     func testReductionErrors() throws {
