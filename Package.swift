@@ -29,5 +29,7 @@ let package = Package(
             ],
             swiftSettings: fastSwift),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], swiftSettings: fastSwift),
+        // Runs the built `winnow` binary; `swift build --build-tests` builds it alongside.
+        .testTarget(name: "WinnowCLITests", dependencies: [], swiftSettings: fastSwift),
     ]
 )

@@ -108,13 +108,13 @@ extension Tensor {
 
     /// Fills cols[(c, kh, kw), (image, oh, ow)] for channels [c0, c0 + C/g) of images [n0, n0 + nb).
     static func im2col<T: FloatElement>(_ px: UnsafePointer<T>, _ cols: UnsafeMutablePointer<T>, _ geo: Conv2DGeometry,
-                                         n0: Int, nb: Int, c0: Int) {
+                                         n0: Int, nb: Int, c0: Int, parallel: Bool = true) {
         let kh = geo.kernelHeight, kw = geo.kernelWidth, oh = geo.outHeight, ow = geo.outWidth
         let h = geo.height, w = geo.width, sh = geo.strideHeight, sw = geo.strideWidth
         let dh = geo.dilationHeight, dw = geo.dilationWidth, pt = geo.padTop, pl = geo.padLeft
         let ohw = oh * ow, rowLength = nb * ohw
         let rows = geo.patchSize * nb
-        Parallel.forRange(rows, grain: Swift.max(1, 4096 / Swift.max(ohw, 1))) { range in
+        func work(_ range: Range<Int>) {
             for item in range {
                 let row = item / nb, image = item % nb
                 let c = row / (kh * kw), ky = (row / kw) % kh, kx = row % kw
@@ -145,16 +145,21 @@ extension Tensor {
                 }
             }
         }
+        if parallel {
+            Parallel.forRange(rows, grain: Swift.max(1, 4096 / Swift.max(ohw, 1))) { work($0) }
+        } else {
+            work(0..<rows)
+        }
     }
 
     /// Adds cols back into the input gradient (the transpose of im2col), parallel over planes.
     static func col2im<T: FloatElement>(_ cols: UnsafePointer<T>, _ pdx: UnsafeMutablePointer<T>, _ geo: Conv2DGeometry,
-                                         n0: Int, nb: Int, c0: Int) {
+                                         n0: Int, nb: Int, c0: Int, parallel: Bool = true) {
         let kh = geo.kernelHeight, kw = geo.kernelWidth, oh = geo.outHeight, ow = geo.outWidth
         let h = geo.height, w = geo.width, sh = geo.strideHeight, sw = geo.strideWidth
         let dh = geo.dilationHeight, dw = geo.dilationWidth, pt = geo.padTop, pl = geo.padLeft
         let ohw = oh * ow, rowLength = nb * ohw, cg = geo.groupChannels
-        Parallel.forRange(nb * cg, grain: 1) { range in
+        func work(_ range: Range<Int>) {
             for item in range {
                 let image = item / cg, c = item % cg
                 let plane = pdx + ((n0 + image) * geo.channels + c0 + c) * h * w
@@ -183,9 +188,34 @@ extension Tensor {
                 }
             }
         }
+        if parallel {
+            Parallel.forRange(nb * cg, grain: 1) { work($0) }
+        } else {
+            work(0..<(nb * cg))
+        }
     }
 
+    /// Images per thread-local chunk: enough GEMM columns, im2col buffer resident in L2.
+    static func threadChunkImages(_ geo: Conv2DGeometry) -> Int {
+        let ohw = geo.outHeight * geo.outWidth
+        let byColumns = (512 + ohw - 1) / Swift.max(ohw, 1)
+        let byCache = (256 << 10) / Swift.max(geo.patchSize * ohw, 1)
+        return Swift.max(1, Swift.min(geo.batch, Swift.max(1, Swift.min(byColumns, Swift.max(byCache, 1)))))
+    }
+
+    /// True when there are enough image chunks to give every thread its own (single-threaded
+    /// BLAS inside a parallel loop); otherwise one large GEMM uses BLAS's threads.
+    static func useThreadChunks(_ geo: Conv2DGeometry) -> Bool {
+        if let forced = convPathOverride { return forced }
+        let chunks = (geo.batch + threadChunkImages(geo) - 1) / threadChunkImages(geo)
+        return Parallel.threads > 1 && chunks >= 2 * Parallel.threads
+    }
+
+    /// Tests force one path or the other (nil: choose by shape).
+    nonisolated(unsafe) static var convPathOverride: Bool? = nil
+
     static func convForward<T: FloatElement>(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: Conv2DGeometry, _: T.Type) -> Tensor {
+        if useThreadChunks(geo) { return convForwardChunked(x, w, b, geo, T.self) }
         var out = Tensor(uninitialized: [geo.batch, geo.outChannels, geo.outHeight, geo.outWidth], dtype: T.dtype)
         let px = UnsafePointer(x.storage.pointer(as: T.self) + x.offset)
         let pw = UnsafePointer(w.storage.pointer(as: T.self) + w.offset)
@@ -227,6 +257,7 @@ extension Tensor {
 
     static func convBackward<T: FloatElement>(_ g: Tensor, _ x: Tensor, _ w: Tensor, _ geo: Conv2DGeometry,
                                               _ needInputGradient: Bool, _: T.Type) -> (Tensor?, Tensor) {
+        if useThreadChunks(geo) { return convBackwardChunked(g, x, w, geo, needInputGradient, T.self) }
         var dw = Tensor(zeros: w.shape, dtype: T.dtype)
         var dx = needInputGradient ? Tensor(zeros: x.shape, dtype: T.dtype) : nil
         let px = UnsafePointer(x.storage.pointer(as: T.self) + x.offset)
@@ -263,6 +294,123 @@ extension Tensor {
                 }
             }
             n0 += nb
+        }
+        _ = dw.count
+        _ = dx?.count
+        return (dx, dw)
+    }
+}
+
+extension Tensor {
+    /// Forward with each thread owning whole image chunks: its im2col buffer stays in cache, the
+    /// GEMMs run single-threaded inside the loop, and single-image chunks write straight into
+    /// the output.
+    static func convForwardChunked<T: FloatElement>(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: Conv2DGeometry, _: T.Type) -> Tensor {
+        var out = Tensor(uninitialized: [geo.batch, geo.outChannels, geo.outHeight, geo.outWidth], dtype: T.dtype)
+        let px = UnsafePointer(x.storage.pointer(as: T.self) + x.offset)
+        let pw = UnsafePointer(w.storage.pointer(as: T.self) + w.offset)
+        let po = out.storage.pointer(as: T.self)
+        let pb = b.map { UnsafePointer($0.storage.pointer(as: T.self) + $0.offset) }
+        let ohw = geo.outHeight * geo.outWidth, ocg = geo.groupOutChannels, k = geo.patchSize
+        let perChunk = threadChunkImages(geo)
+        let chunks = (geo.batch + perChunk - 1) / perChunk
+        Parallel.withSingleThreadedBLAS {
+            Parallel.forRange(chunks, grain: 1) { range in
+                let cols = UnsafeMutablePointer<T>.allocate(capacity: k * perChunk * ohw)
+                let tmp = UnsafeMutablePointer<T>.allocate(capacity: ocg * perChunk * ohw)
+                defer { cols.deallocate(); tmp.deallocate() }
+                for chunk in range {
+                    let n0 = chunk * perChunk, nb = Swift.min(perChunk, geo.batch - n0)
+                    for g in 0..<geo.groups {
+                        im2col(px, cols, geo, n0: n0, nb: nb, c0: g * geo.groupChannels, parallel: false)
+                        if nb == 1 {
+                            let dst = po + (n0 * geo.outChannels + g * ocg) * ohw
+                            T.gemm(transA: false, transB: false, m: ocg, n: ohw, k: k, alpha: 1,
+                                   a: pw + g * ocg * k, lda: k, b: cols, ldb: ohw, beta: 0, c: dst, ldc: ohw)
+                            if let pb {
+                                for oc in 0..<ocg {
+                                    let bias = pb[g * ocg + oc], row = dst + oc * ohw
+                                    for p in 0..<ohw { row[p] += bias }
+                                }
+                            }
+                            continue
+                        }
+                        T.gemm(transA: false, transB: false, m: ocg, n: nb * ohw, k: k, alpha: 1,
+                               a: pw + g * ocg * k, lda: k, b: cols, ldb: nb * ohw, beta: 0, c: tmp, ldc: nb * ohw)
+                        for image in 0..<nb {
+                            for oc in 0..<ocg {
+                                let channel = g * ocg + oc
+                                let src = tmp + oc * nb * ohw + image * ohw
+                                let dst = po + ((n0 + image) * geo.outChannels + channel) * ohw
+                                let bias = pb.map { $0[channel] } ?? 0
+                                for p in 0..<ohw { dst[p] = src[p] + bias }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        _ = out.count
+        return out
+    }
+
+    /// Backward with thread-owned image chunks. Each thread sums its weight gradient in its own
+    /// buffer; the buffers are added in a fixed order (deterministic for a given thread count).
+    static func convBackwardChunked<T: FloatElement>(_ g: Tensor, _ x: Tensor, _ w: Tensor, _ geo: Conv2DGeometry,
+                                                     _ needInputGradient: Bool, _: T.Type) -> (Tensor?, Tensor) {
+        var dw = Tensor(zeros: w.shape, dtype: T.dtype)
+        var dx = needInputGradient ? Tensor(zeros: x.shape, dtype: T.dtype) : nil
+        let px = UnsafePointer(x.storage.pointer(as: T.self) + x.offset)
+        let pw = UnsafePointer(w.storage.pointer(as: T.self) + w.offset)
+        let pg = UnsafePointer(g.storage.pointer(as: T.self) + g.offset)
+        let pdw = dw.storage.pointer(as: T.self)
+        let pdx = dx?.storage.pointer(as: T.self)
+        let ohw = geo.outHeight * geo.outWidth, ocg = geo.groupOutChannels, k = geo.patchSize
+        let perChunk = threadChunkImages(geo)
+        let chunks = (geo.batch + perChunk - 1) / perChunk
+        let slots = Swift.min(Parallel.threads, chunks)
+        let weightCount = w.count
+        let partials = UnsafeMutablePointer<T>.allocate(capacity: slots * weightCount)
+        partials.update(repeating: 0, count: slots * weightCount)
+        defer { partials.deallocate() }
+        Parallel.withSingleThreadedBLAS {
+            Parallel.forRange(slots, grain: 1) { slotRange in
+                let cols = UnsafeMutablePointer<T>.allocate(capacity: k * perChunk * ohw)
+                let tmp = UnsafeMutablePointer<T>.allocate(capacity: ocg * perChunk * ohw)
+                defer { cols.deallocate(); tmp.deallocate() }
+                for slot in slotRange {
+                    let partial = partials + slot * weightCount
+                    for chunk in (slot * chunks / slots)..<((slot + 1) * chunks / slots) {
+                        let n0 = chunk * perChunk, nb = Swift.min(perChunk, geo.batch - n0)
+                        for grp in 0..<geo.groups {
+                            let grad: UnsafePointer<T>
+                            if nb == 1 {
+                                grad = pg + (n0 * geo.outChannels + grp * ocg) * ohw
+                            } else {
+                                for image in 0..<nb {
+                                    for oc in 0..<ocg {
+                                        let src = pg + ((n0 + image) * geo.outChannels + grp * ocg + oc) * ohw
+                                        (tmp + oc * nb * ohw + image * ohw).update(from: src, count: ohw)
+                                    }
+                                }
+                                grad = UnsafePointer(tmp)
+                            }
+                            im2col(px, cols, geo, n0: n0, nb: nb, c0: grp * geo.groupChannels, parallel: false)
+                            T.gemm(transA: false, transB: true, m: ocg, n: k, k: nb * ohw, alpha: 1,
+                                   a: grad, lda: nb * ohw, b: cols, ldb: nb * ohw, beta: 1, c: partial + grp * ocg * k, ldc: k)
+                            if let pdx {
+                                T.gemm(transA: true, transB: false, m: k, n: nb * ohw, k: ocg, alpha: 1,
+                                       a: pw + grp * ocg * k, lda: k, b: grad, ldb: nb * ohw, beta: 0, c: cols, ldc: nb * ohw)
+                                col2im(cols, pdx, geo, n0: n0, nb: nb, c0: grp * geo.groupChannels, parallel: false)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for slot in 0..<slots {
+            let partial = partials + slot * weightCount
+            for i in 0..<weightCount { pdw[i] += partial[i] }
         }
         _ = dw.count
         _ = dx?.count

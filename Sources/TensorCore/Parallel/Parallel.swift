@@ -22,6 +22,9 @@ public enum Parallel {
         return Int(String(cString: raw)).flatMap { $0 > 0 ? $0 : nil }
     }
 
+    /// Applies the thread policy (environment or default) to OpenBLAS before its first use.
+    @inline(__always) public static func ensureConfigured() { _ = configuredThreads }
+
     /// Thread count used by parallel loops and by OpenBLAS.
     public static var threads: Int { configuredThreads }
 
@@ -30,6 +33,16 @@ public enum Parallel {
     public static func setThreads(_ n: Int) {
         configuredThreads = max(1, n)
         openblas_set_num_threads(Int32(configuredThreads))
+    }
+
+    /// Runs `body` with OpenBLAS limited to one thread, so a parallel loop inside `body` may
+    /// call small GEMMs (the loop owns the threads); restores the thread count afterwards.
+    public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+        ensureConfigured()
+        if configuredThreads == 1 { return try body() }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(configuredThreads)) }
+        return try body()
     }
 
     /// Splits `0..<count` into at most `threads` contiguous chunks of at least `grain` items and
