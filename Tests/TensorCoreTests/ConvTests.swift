@@ -4,6 +4,18 @@ import XCTest
 /// Conv2d (im2col + GEMM, grouped) and the direct depthwise kernel against a naive 7-loop
 /// convolution, forward and backward.
 final class ConvTests: XCTestCase {
+    override func tearDown() {
+        Tensor.convPathOverride = nil
+    }
+
+    /// Runs `body` under both im2col schedules (one large GEMM; thread-owned image chunks).
+    func forEachSchedule(_ body: (String) throws -> Void) rethrows {
+        defer { Tensor.convPathOverride = nil }
+        for chunked in [false, true] {
+            Tensor.convPathOverride = chunked
+            try body(chunked ? "chunked schedule" : "single-GEMM schedule")
+        }
+    }
 
     struct Config: CustomStringConvertible {
         var batch = 1, channels = 1, height = 5, width = 5, outChannels = 1
@@ -85,12 +97,14 @@ final class ConvTests: XCTestCase {
         let (x, nx) = try rng.operand(c.inputShape, dtype)
         let (w, nw) = try rng.operand(c.weightShape, dtype)
         let (b, nb) = try rng.operand([c.outChannels], dtype)
-        let out = try x.conv2d(weight: w, bias: c.bias ? b : nil, strides: c.strides, pads: c.pads, dilations: c.dilations, groups: c.groups)
         let ref = Self.naiveConv(nx, nw, c.bias ? nb : nil, c)
-        XCTAssertEqual(out.shape, ref.shape, "\(c)", file: file, line: line)
-        XCTAssertEqual(out.dtype, dtype, file: file, line: line)
-        assertClose(out.doubles(), ref.values, abs: dtype == .float32 ? 1e-5 : 1e-12, rel: dtype == .float32 ? 1e-4 : 1e-12,
-                    "\(dtype) \(c)", file: file, line: line)
+        try forEachSchedule { schedule in
+            let out = try x.conv2d(weight: w, bias: c.bias ? b : nil, strides: c.strides, pads: c.pads, dilations: c.dilations, groups: c.groups)
+            XCTAssertEqual(out.shape, ref.shape, "\(c)", file: file, line: line)
+            XCTAssertEqual(out.dtype, dtype, file: file, line: line)
+            assertClose(out.doubles(), ref.values, abs: dtype == .float32 ? 1e-5 : 1e-12, rel: dtype == .float32 ? 1e-4 : 1e-12,
+                        "\(dtype) \(c), \(schedule)", file: file, line: line)
+        }
     }
 
     func testForwardHandPickedGeometries() throws {
@@ -209,6 +223,9 @@ final class ConvTests: XCTestCase {
         Config(batch: 1, channels: 2, height: 6, width: 5, outChannels: 2, kernelHeight: 2, kernelWidth: 3, strides: [1, 2], pads: [2, 1, 1, 0], dilations: [2, 2], groups: 2, bias: true),
         // Depthwise with multiplier OC = 2C.
         Config(batch: 2, channels: 2, height: 4, width: 4, outChannels: 4, pads: [1, 0, 1, 1], groups: 2, bias: true),
+        // 528 output pixels per image: one image per chunk, three chunks, so the chunked backward
+        // sums per-thread weight-gradient partials.
+        Config(batch: 3, channels: 1, height: 22, width: 24, outChannels: 2, pads: [1, 1, 1, 1], bias: true),
     ]
 
     func testBackwardAgainstFiniteDifferences() throws {
@@ -218,9 +235,11 @@ final class ConvTests: XCTestCase {
             let w = try makeTensor(c.weightShape, rng.values(naiveProduct(c.weightShape), .float64), .float64)
             let b = try makeTensor([c.outChannels], rng.values(c.outChannels, .float64), .float64)
             let inputs = c.bias ? [x, w, b] : [x, w]
-            try assertGradientsMatch(inputs) { xs in
-                try xs[0].conv2d(weight: xs[1], bias: c.bias ? xs[2] : nil, strides: c.strides, pads: c.pads,
-                                 dilations: c.dilations, groups: c.groups)
+            try forEachSchedule { _ in
+                try assertGradientsMatch(inputs) { xs in
+                    try xs[0].conv2d(weight: xs[1], bias: c.bias ? xs[2] : nil, strides: c.strides, pads: c.pads,
+                                     dilations: c.dilations, groups: c.groups)
+                }
             }
         }
     }
@@ -230,12 +249,14 @@ final class ConvTests: XCTestCase {
         for groups in [1, 2] {
             let x = try makeTensor([2, 2, 4, 4], rng.values(64, .float64), .float64)
             let w = try makeTensor([2, 2 / groups, 3, 3], rng.values(36 / groups, .float64), .float64)
-            // The input is a constant here, so the kernel skips its gradient.
-            try assertGradientsMatch([w]) { xs in try x.conv2d(weight: xs[0], pads: [1, 1, 1, 1], groups: groups) }
-            // Two stacked convolutions with a smooth activation between.
-            try assertGradientsMatch([x, w]) { xs in
-                let h = try xs[0].conv2d(weight: xs[1], pads: [1, 1, 1, 1], groups: groups).unary(.tanh)
-                return try h.conv2d(weight: xs[1], strides: [2, 2], groups: groups)
+            try forEachSchedule { _ in
+                // The input is a constant here, so the kernel skips its gradient.
+                try assertGradientsMatch([w]) { xs in try x.conv2d(weight: xs[0], pads: [1, 1, 1, 1], groups: groups) }
+                // Two stacked convolutions with a smooth activation between.
+                try assertGradientsMatch([x, w]) { xs in
+                    let h = try xs[0].conv2d(weight: xs[1], pads: [1, 1, 1, 1], groups: groups).unary(.tanh)
+                    return try h.conv2d(weight: xs[1], strides: [2, 2], groups: groups)
+                }
             }
         }
     }
