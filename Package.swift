@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "winnow", targets: ["winnow"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "ModelGraph", targets: ["ModelGraph"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,14 +22,17 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: fastSwift),
+        .target(name: "ModelGraph", dependencies: ["TensorCore"], swiftSettings: fastSwift),
         .executableTarget(
             name: "winnow",
             dependencies: [
                 "TensorCore",
+                "ModelGraph",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastSwift),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], swiftSettings: fastSwift),
+        .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Runs the built `winnow` binary; `swift build --build-tests` builds it alongside.
         .testTarget(name: "WinnowCLITests", dependencies: [], swiftSettings: fastSwift),
     ]

@@ -72,7 +72,7 @@ final class ElementwiseTests: XCTestCase {
             for op in BinaryOp.allCases {
                 let r = Self.ranges(op)
                 for trial in 0..<6 {
-                    let shape = rng.shape(rank: rng.int(1, 4), 2, 4)
+                    let shape = rng.randomShape(rank: rng.int(1, 4), 2, 4)
                     // Both sides views, one side a view, and a view broadcast against fewer axes.
                     let (a, na) = try rng.expandedOperand(shape, dtype, r.a.0, r.a.1)
                     let bShape = trial % 3 == 2 ? Array(shape.dropFirst()) : shape
@@ -284,7 +284,7 @@ final class ElementwiseTests: XCTestCase {
         var rng = TestRandom(seed: 21)
         for dtype in [DType.float32, .float64] {
             for c in Self.unaryCases {
-                for shape in [[], [1], [0], [2, 0, 3], rng.shape(rank: 1, 5, 9), rng.shape(rank: 3, 1, 4), rng.shape(rank: 4, 1, 3)] {
+                for shape in [[], [1], [0], [2, 0, 3], rng.randomShape(rank: 1, 5, 9), rng.randomShape(rank: 3, 1, 4), rng.randomShape(rank: 4, 1, 3)] {
                     let (x, nx) = try rng.operand(shape, dtype, c.lo, c.hi)
                     let out = try x.unary(c.op)
                     XCTAssertEqual(out.shape, shape)

@@ -43,7 +43,7 @@ final class ReduceTests: XCTestCase {
         for dtype in [DType.float32, .float64] {
             for rank in 0...4 {
                 for _ in 0..<2 {
-                    let shape = rng.shape(rank: rank, 1, 4)
+                    let shape = rng.randomShape(rank: rank, 1, 4)
                     let (x, nx) = try rng.operand(shape, dtype, -3, 3)
                     for axes in Self.axisSubsets(rank: rank) {
                         // Empty means all axes; also spell some axes negatively and out of order.
@@ -104,7 +104,7 @@ final class ReduceTests: XCTestCase {
         var rng = TestRandom(seed: 54)
         for dtype in [DType.int64, .int32] {
             for rank in 1...3 {
-                let shape = rng.shape(rank: rank, 1, 4)
+                let shape = rng.randomShape(rank: rank, 1, 4)
                 let (x, nx) = try rng.operand(shape, dtype, -50, 50)
                 for axes in Self.axisSubsets(rank: rank) {
                     let normalized = Set(axes.isEmpty ? Array(0..<rank) : axes)
@@ -228,7 +228,7 @@ final class ReduceTests: XCTestCase {
         var rng = TestRandom(seed: 55)
         for dtype in [DType.float32, .float64, .float16, .int64, .int32, .int8, .uint8] {
             for rank in 1...4 {
-                let shape = rng.shape(rank: rank, 1, 5)
+                let shape = rng.randomShape(rank: rank, 1, 5)
                 // Few distinct integer values, so ties are common in every dtype.
                 let v = rng.values(naiveProduct(shape), .int32, 0, 3)
                 let x = try makeTensor(shape, v, dtype), nx = NaiveArray(shape: shape, values: v)

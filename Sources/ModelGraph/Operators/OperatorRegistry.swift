@@ -1,0 +1,86 @@
+/// The operator implementations, keyed by (domain, op type, since-version). One explicit list:
+/// adding an operator is one file in Operators/ plus one line here.
+public struct OperatorRegistry: Sendable {
+    struct Key: Hashable { let domain: String; let opType: String; let version: Int }
+
+    private var table: [Key: any Operator.Type] = [:]
+    private var byType: [String: [any Operator.Type]] = [:]
+
+    /// Every built-in operator.
+    public static let builtIn = OperatorRegistry(types: [
+        Ops.Add.self, Ops.Sub.self, Ops.Mul.self, Ops.Div.self,
+        Ops.Relu.self, Ops.Clip.self,
+        Ops.Conv.self, Ops.Gemm.self,
+        Ops.Constant.self, Ops.Identity.self,
+    ])
+
+    public init(types: [any Operator.Type]) {
+        for type in types {
+            for version in type.versions {
+                table[Key(domain: Self.canonical(type.domain), opType: type.opType, version: version)] = type
+            }
+            byType[type.opType, default: []].append(type)
+        }
+    }
+
+    static func canonical(_ domain: String) -> String { domain == "ai.onnx" ? "" : domain }
+
+    /// Every registered op type with its implemented versions, sorted by name.
+    public var operators: [(opType: String, domain: String, versions: [Int])] {
+        var list: [(opType: String, domain: String, versions: [Int])] = []
+        for types in byType.values {
+            for type in types { list.append((type.opType, type.domain, type.versions.sorted())) }
+        }
+        return list.sorted { $0.opType < $1.opType }
+    }
+
+    /// True when some implementation of `opType` exists, whatever the version.
+    public func isRegistered(_ opType: String, domain: String = "") -> Bool {
+        byType[opType]?.contains { Self.canonical($0.domain) == Self.canonical(domain) } ?? false
+    }
+
+    /// The schema version a node resolves to at `opset`: from ONNX's history for the default
+    /// domain, from the implementation's own versions for other domains.
+    public func schemaVersion(opType: String, domain: String, opset: Int) -> Int {
+        if Self.canonical(domain) == "", let v = OpsetHistory.sinceVersion(of: opType, opset: opset) { return v }
+        var best: Int?
+        for type in byType[opType] ?? [] where Self.canonical(type.domain) == Self.canonical(domain) {
+            for v in type.versions where v <= opset && v > (best ?? Int.min) { best = v }
+        }
+        return best ?? opset
+    }
+
+    /// The implementation for `node` in a model importing `opset` for its domain.
+    public func implementation(for node: Node, opset: Int) -> (type: any Operator.Type, version: Int)? {
+        let version = schemaVersion(opType: node.opType, domain: node.domain, opset: opset)
+        guard let type = table[Key(domain: Self.canonical(node.domain), opType: node.opType, version: version)] else { return nil }
+        return (type, version)
+    }
+
+    /// Instantiates an operator for every node of `graph`, in node order. Missing op/version
+    /// pairs are all reported together before anything runs.
+    public func instantiate(_ graph: Graph) throws -> [any Operator] {
+        var missing: [String: (opType: String, domain: String, version: Int, nodes: [String])] = [:]
+        var resolved: [(any Operator.Type, Int)?] = []
+        for node in graph.nodes {
+            let opset = graph.opset(for: node.domain) ?? 1
+            if let found = implementation(for: node, opset: opset) {
+                resolved.append(found)
+            } else {
+                let version = schemaVersion(opType: node.opType, domain: node.domain, opset: opset)
+                let key = "\(node.domain)|\(node.opType)|\(version)"
+                missing[key, default: (node.opType, node.domain, version, [])].nodes.append(node.name.isEmpty ? node.label : node.name)
+                resolved.append(nil)
+            }
+        }
+        if !missing.isEmpty {
+            throw ModelGraphError.unsupportedOperators(missing.values.sorted { ($0.opType, $0.version) < ($1.opType, $1.version) })
+        }
+        var operators: [any Operator] = []
+        for (node, entry) in zip(graph.nodes, resolved) {
+            guard let (type, version) = entry else { continue }
+            operators.append(try type.init(node: node, version: version))
+        }
+        return operators
+    }
+}

@@ -1,0 +1,20 @@
+import TensorCore
+
+extension Ops {
+    /// ONNX Sub with NumPy broadcasting (opset 6's `broadcast`/`axis` form too).
+    public struct Sub: Operator {
+        public static let opType = "Sub"
+        public static let versions = [6, 7, 13, 14]
+        let body: BinaryArithmetic
+
+        public init(node: Node, version: Int) throws {
+            body = try BinaryArithmetic(node: node, version: version, op: .subtract)
+        }
+
+        public func run(_ inputs: [Tensor?], context: OperatorContext) throws -> [Tensor?] {
+            try body.run(inputs, context: context)
+        }
+
+        public func channels(inputRanks: [Int?]) -> ChannelDescription { .elementwise }
+    }
+}
