@@ -46,7 +46,10 @@ public struct Conv2DGeometry: Sendable, Equatable {
         padTop = pads[0]; padLeft = pads[1]; padBottom = pads[2]; padRight = pads[3]
         dilationHeight = dilations[0]; dilationWidth = dilations[1]
         self.groups = groups
-        guard kernelHeight >= 1, kernelWidth >= 1, outHeight >= 1, outWidth >= 1 else {
+        // Compared directly: outHeight's truncating division rounds a negative span up to one row.
+        guard kernelHeight >= 1, kernelWidth >= 1,
+              height + padTop + padBottom >= dilationHeight * (kernelHeight - 1) + 1,
+              width + padLeft + padRight >= dilationWidth * (kernelWidth - 1) + 1 else {
             throw TensorError.shapeMismatch(op: "conv2d", detail: "kernel \(kernelHeight)x\(kernelWidth) (dilation \(dilations)) does not fit input \(height)x\(width) with pads \(pads)")
         }
     }
