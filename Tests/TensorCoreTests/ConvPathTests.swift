@@ -93,4 +93,22 @@ final class ConvPathTests: XCTestCase {
                                         dilations: [1, 1], groups: 1)
         XCTAssertFalse(Tensor.useThreadChunks(single))
     }
+
+    /// The schedule depends on the shape only, so one and two threads give the same bits.
+    func testConvolutionIsBitIdenticalAcrossThreadCounts() throws {
+        var rng = TestRandom(seed: 11)
+        for (batch, size) in [(16, 8), (1, 9)] {
+            let x = rng.tensor([batch, 4, size, size], dtype: .float32)
+            let w = rng.tensor([6, 4, 3, 3], dtype: .float32)
+            var results: [[[Double]]] = []
+            for threads in [1, 2] {
+                Parallel.setThreads(threads)
+                let px = Parameter(name: "x", value: x), pw = Parameter(name: "w", value: w)
+                let y = try px.tensor.conv2d(weight: pw.tensor, pads: [1, 1, 1, 1])
+                try y.sum().backward()
+                results.append([y.doubles(), px.grad!.doubles(), pw.grad!.doubles()])
+            }
+            XCTAssertEqual(results[0], results[1], "batch \(batch): results differ between 1 and 2 threads")
+        }
+    }
 }

@@ -38,7 +38,8 @@ public enum Shape {
     /// Turns a possibly negative axis into 0..<rank, or throws naming the op.
     public static func normalizeAxis(_ axis: Int, rank: Int, op: String) throws -> Int {
         let a = axis < 0 ? axis + rank : axis
-        guard a >= 0 && a < max(rank, 1) else {
+        // A rank-0 tensor has no axis to name (callers would read shape[0]).
+        guard a >= 0 && a < rank else {
             throw TensorError.invalidArgument(op: op, detail: "axis \(axis) is out of range for rank \(rank)")
         }
         return a

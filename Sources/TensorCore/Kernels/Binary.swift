@@ -73,7 +73,8 @@ extension Tensor {
             if b.withElements(T.self, { $0.contains(0) }) {
                 throw TensorError.invalidArgument(op: "divide", detail: "integer division by zero")
             }
-            return mapBinary(a, b, outShape: outShape, T.self, T.self, T.self) { $0 / $1 }
+            // min / -1 wraps like the other integer ops instead of trapping (x86 idiv faults).
+            return mapBinary(a, b, outShape: outShape, T.self, T.self, T.self) { $0.dividedReportingOverflow(by: $1).partialValue }
         case .power:
             if T.isSigned && b.withElements(T.self, { $0.contains { $0 < 0 } }) {
                 throw TensorError.invalidArgument(op: "power", detail: "negative integer exponent; cast to float first")

@@ -46,7 +46,10 @@ public struct Conv2DGeometry: Sendable, Equatable {
         padTop = pads[0]; padLeft = pads[1]; padBottom = pads[2]; padRight = pads[3]
         dilationHeight = dilations[0]; dilationWidth = dilations[1]
         self.groups = groups
-        guard kernelHeight >= 1, kernelWidth >= 1, outHeight >= 1, outWidth >= 1 else {
+        // Compared directly: outHeight's truncating division rounds a negative span up to one row.
+        guard kernelHeight >= 1, kernelWidth >= 1,
+              height + padTop + padBottom >= dilationHeight * (kernelHeight - 1) + 1,
+              width + padLeft + padRight >= dilationWidth * (kernelWidth - 1) + 1 else {
             throw TensorError.shapeMismatch(op: "conv2d", detail: "kernel \(kernelHeight)x\(kernelWidth) (dilation \(dilations)) does not fit input \(height)x\(width) with pads \(pads)")
         }
     }
@@ -200,13 +203,18 @@ extension Tensor {
         return Swift.max(1, Swift.min(geo.batch, Swift.max(1, Swift.min(byColumns, Swift.max(byCache, 1)))))
     }
 
-    /// True when there are enough image chunks to give every thread its own (single-threaded
-    /// BLAS inside a parallel loop); otherwise one large GEMM uses BLAS's threads.
+    /// True when there are enough image chunks to spread over threads (single-threaded BLAS
+    /// inside a parallel loop); otherwise one large GEMM uses BLAS's threads. The choice depends
+    /// on the shape only, not the thread count, so results are the same for any thread count.
     static func useThreadChunks(_ geo: Conv2DGeometry) -> Bool {
         if let forced = convPathOverride { return forced }
         let chunks = (geo.batch + threadChunkImages(geo) - 1) / threadChunkImages(geo)
-        return Parallel.threads > 1 && chunks >= 2 * Parallel.threads
+        return chunks >= 4
     }
+
+    /// Weight-gradient partial sums of the chunked backward: a fixed count (not the thread
+    /// count), added in a fixed order.
+    static let weightGradientSlots = 8
 
     /// Tests force one path or the other (nil: choose by shape).
     nonisolated(unsafe) static var convPathOverride: Bool? = nil
@@ -351,8 +359,9 @@ extension Tensor {
         return out
     }
 
-    /// Backward with thread-owned image chunks. Each thread sums its weight gradient in its own
-    /// buffer; the buffers are added in a fixed order (deterministic for a given thread count).
+    /// Backward with thread-owned image chunks. Chunks are grouped into a fixed number of slots,
+    /// each summing its weight gradient in its own buffer; the buffers are added in slot order,
+    /// so the result does not depend on the thread count.
     static func convBackwardChunked<T: FloatElement>(_ g: Tensor, _ x: Tensor, _ w: Tensor, _ geo: Conv2DGeometry,
                                                      _ needInputGradient: Bool, _: T.Type) -> (Tensor?, Tensor) {
         var dw = Tensor(zeros: w.shape, dtype: T.dtype)
@@ -365,7 +374,7 @@ extension Tensor {
         let ohw = geo.outHeight * geo.outWidth, ocg = geo.groupOutChannels, k = geo.patchSize
         let perChunk = threadChunkImages(geo)
         let chunks = (geo.batch + perChunk - 1) / perChunk
-        let slots = Swift.min(Parallel.threads, chunks)
+        let slots = Swift.min(weightGradientSlots, chunks)
         let weightCount = w.count
         let partials = UnsafeMutablePointer<T>.allocate(capacity: slots * weightCount)
         partials.update(repeating: 0, count: slots * weightCount)

@@ -7,6 +7,9 @@ extension Tensor {
         guard rank >= 1 && other.rank >= 1 else {
             throw TensorError.shapeMismatch(op: "matmul", detail: "operands must have rank ≥ 1, got \(shape) and \(other.shape)")
         }
+        if rank == 1 && other.rank == 1 {
+            return try unsqueezed(axes: [0]).matmul(other.unsqueezed(axes: [1])).reshaped([])
+        }
         if rank == 1 { return try unsqueezed(axes: [0]).matmul(other).squeezed(axes: [-2]) }
         if other.rank == 1 { return try matmul(other.unsqueezed(axes: [1])).squeezed(axes: [-1]) }
         return try Tensor.gemm(self, other, transposeA: false, transposeB: false)

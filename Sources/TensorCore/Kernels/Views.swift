@@ -28,7 +28,7 @@ extension Tensor {
     /// The gradient sums over the broadcast axes.
     public func expanded(to target: [Int]) throws -> Tensor {
         let outShape = try Shape.broadcast(shape, target, op: "expand")
-        guard outShape == target else {
+        guard outShape == target, target.allSatisfy({ $0 >= 0 }) else {
             throw TensorError.shapeMismatch(op: "expand", detail: "cannot expand \(shape) to \(target)")
         }
         if outShape == shape { return self }

@@ -117,6 +117,8 @@ extension Tensor {
         func fill<T: FloatElement>(_: T.Type) {
             let p = out.storage.pointer(as: T.self)
             let lo = T(low), span = T(high - low)
+            // lo + span·u can round up to high (u = 1 − 2⁻²⁴, ties to even): keep [low, high).
+            let top = span > 0 ? T(high).nextDown : T.infinity
             Parallel.forRange((n + 3) / 4, grain: 4096) { range in
                 for block in range {
                     let w = rng.words(block: start + UInt64(block))
@@ -124,7 +126,7 @@ extension Tensor {
                     for lane in 0..<Swift.min(4, n - base) {
                         let word = lane == 0 ? w.0 : (lane == 1 ? w.1 : (lane == 2 ? w.2 : w.3))
                         let u: T = T.self == Float.self ? T(unitFloat(word)) : T(Double(word) * 0x1.0p-32)
-                        p[base + lane] = lo + span * u
+                        p[base + lane] = Swift.min(lo + span * u, top)
                     }
                 }
             }
