@@ -72,7 +72,7 @@ extension Ops {
         public func cost(inputShapes: [[Int]?], outputShapes: [[Int]?]) -> NodeCost {
             guard inputShapes.count > 1, let w = inputShapes[1], let y = outputShapes.first ?? nil else { return NodeCost() }
             // Each output element: C/group · K... multiply-adds.
-            return NodeCost(macs: Shape.count(y) * Shape.count(Array(w.dropFirst())))
+            return NodeCost(macs: TensorCore.Shape.count(y) * TensorCore.Shape.count(Array(w.dropFirst())))
         }
     }
 }

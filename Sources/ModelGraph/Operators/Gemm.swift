@@ -40,7 +40,7 @@ extension Ops {
 
         public func cost(inputShapes: [[Int]?], outputShapes: [[Int]?]) -> NodeCost {
             guard let a = inputShapes.first ?? nil, let y = outputShapes.first ?? nil, a.count == 2 else { return NodeCost() }
-            return NodeCost(macs: Shape.count(y) * (transA ? a[0] : a[1]))
+            return NodeCost(macs: TensorCore.Shape.count(y) * (transA ? a[0] : a[1]))
         }
     }
 }

@@ -12,6 +12,15 @@ public struct OperatorRegistry: Sendable {
         Ops.Relu.self, Ops.Clip.self,
         Ops.Conv.self, Ops.Gemm.self,
         Ops.Constant.self, Ops.Identity.self,
+        Ops.Pow.self, Ops.Sqrt.self, Ops.Reciprocal.self, Ops.Exp.self, Ops.Log.self, Ops.Neg.self, Ops.Abs.self,
+        Ops.Erf.self, Ops.Sigmoid.self, Ops.Tanh.self, Ops.Sin.self, Ops.Cos.self, Ops.Floor.self, Ops.Ceil.self,
+        Ops.LeakyRelu.self, Ops.HardSigmoid.self, Ops.HardSwish.self,
+        Ops.Where.self, Ops.Equal.self, Ops.Less.self, Ops.Greater.self, Ops.LessOrEqual.self, Ops.GreaterOrEqual.self,
+        Ops.Not.self, Ops.And.self, Ops.Or.self,
+        Ops.Cast.self, Ops.CastLike.self, Ops.Shape.self, Ops.Size.self, Ops.Reshape.self, Ops.Flatten.self,
+        Ops.Squeeze.self, Ops.Unsqueeze.self, Ops.Expand.self, Ops.ConstantOfShape.self, Ops.Range.self, Ops.Tile.self,
+        Ops.Dropout.self, Ops.MatMul.self, Ops.Einsum.self,
+        Ops.ReduceMean.self, Ops.ReduceSum.self, Ops.ReduceMax.self, Ops.ReduceMin.self, Ops.ArgMax.self, Ops.ArgMin.self,
     ])
 
     public init(types: [any Operator.Type]) {
