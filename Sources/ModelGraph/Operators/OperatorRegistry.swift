@@ -12,6 +12,12 @@ public struct OperatorRegistry: Sendable {
         Ops.Relu.self, Ops.Clip.self,
         Ops.Conv.self, Ops.Gemm.self,
         Ops.Constant.self, Ops.Identity.self,
+        Ops.ConvTranspose.self,
+        Ops.MaxPool.self, Ops.AveragePool.self, Ops.GlobalAveragePool.self, Ops.GlobalMaxPool.self,
+        Ops.BatchNormalization.self, Ops.InstanceNormalization.self, Ops.LayerNormalization.self, Ops.GroupNormalization.self,
+        Ops.Softmax.self, Ops.LogSoftmax.self,
+        Ops.Concat.self, Ops.Split.self, Ops.Slice.self, Ops.Pad.self, Ops.Transpose.self, Ops.Gather.self,
+        Ops.Resize.self, Ops.Upsample.self,
     ])
 
     public init(types: [any Operator.Type]) {
