@@ -21,6 +21,12 @@ public struct OperatorRegistry: Sendable {
         Ops.Squeeze.self, Ops.Unsqueeze.self, Ops.Expand.self, Ops.ConstantOfShape.self, Ops.Range.self, Ops.Tile.self,
         Ops.Dropout.self, Ops.MatMul.self, Ops.Einsum.self,
         Ops.ReduceMean.self, Ops.ReduceSum.self, Ops.ReduceMax.self, Ops.ReduceMin.self, Ops.ArgMax.self, Ops.ArgMin.self,
+        Ops.ConvTranspose.self,
+        Ops.MaxPool.self, Ops.AveragePool.self, Ops.GlobalAveragePool.self, Ops.GlobalMaxPool.self,
+        Ops.BatchNormalization.self, Ops.InstanceNormalization.self, Ops.LayerNormalization.self, Ops.GroupNormalization.self,
+        Ops.Softmax.self, Ops.LogSoftmax.self,
+        Ops.Concat.self, Ops.Split.self, Ops.Slice.self, Ops.Pad.self, Ops.Transpose.self, Ops.Gather.self,
+        Ops.Resize.self, Ops.Upsample.self,
     ])
 
     public init(types: [any Operator.Type]) {
