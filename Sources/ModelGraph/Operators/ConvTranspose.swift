@@ -58,7 +58,12 @@ extension Ops {
             }
             var begin = [Int](repeating: 0, count: k), end = [Int](repeating: 0, count: k)
             // The output length before padding is removed.
-            let full = (0..<k).map { s[$0] * (input[$0] - 1) + extra[$0] + (kernel[$0] - 1) * d[$0] + 1 }
+            var full = [Int](repeating: 0, count: k)
+            for i in 0..<k {
+                let stretched: Int = s[i] * (input[i] - 1)
+                let reach: Int = (kernel[i] - 1) * d[i]
+                full[i] = stretched + extra[i] + reach + 1
+            }
             var target: [Int]? = nil
             if let outputShape {
                 guard outputShape.count == k || outputShape.count == k + 2 else {
@@ -186,7 +191,7 @@ extension Ops {
         public func cost(inputShapes: [[Int]?], outputShapes: [[Int]?]) -> NodeCost {
             // Every input element meets OC/group · K… weights.
             guard inputShapes.count > 1, let x = inputShapes[0], let w = inputShapes[1] else { return NodeCost() }
-            return NodeCost(macs: Shape.count(x) * Shape.count(Array(w.dropFirst())))
+            return NodeCost(macs: TensorCore.Shape.count(x) * TensorCore.Shape.count(Array(w.dropFirst())))
         }
     }
 }

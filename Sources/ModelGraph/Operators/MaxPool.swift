@@ -44,7 +44,7 @@ extension Ops {
             let spatial = Array(x.shape[2...]), outSpatial = Array(outputShape[2...])
             let k = spatial.count
             let planes = x.shape[0] * x.shape[1]
-            let planeSize = Shape.count(spatial), outPlane = Shape.count(outSpatial)
+            let planeSize = TensorCore.Shape.count(spatial), outPlane = TensorCore.Shape.count(outSpatial)
             // Strides of the stored index: row-major, or column-major over the spatial axes.
             var indexStrides = [Int](repeating: 1, count: k)
             if storageOrder == 0 {
@@ -52,7 +52,7 @@ extension Ops {
             } else {
                 for i in 1..<max(k, 1) { indexStrides[i] = indexStrides[i - 1] * spatial[i - 1] }
             }
-            let rowMajor = Shape.contiguousStrides(spatial)
+            let rowMajor = TensorCore.Shape.contiguousStrides(spatial)
             var result = [Int64](repeating: -1, count: planes * outPlane)
             var outPosition = [Int](repeating: 0, count: k), tap = [Int](repeating: 0, count: k)
             for plane in 0..<planes {
@@ -60,7 +60,7 @@ extension Ops {
                     var rest = o
                     for i in stride(from: k - 1, through: 0, by: -1) { outPosition[i] = rest % outSpatial[i]; rest /= outSpatial[i] }
                     var best = -Double.infinity, bestIndex = -1
-                    let taps = Shape.count(window.kernel)
+                    let taps = TensorCore.Shape.count(window.kernel)
                     for t in 0..<taps {
                         var r = t, inside = true, offset = 0, stored = 0
                         for i in stride(from: k - 1, through: 0, by: -1) {

@@ -3,15 +3,30 @@ import TensorCore
 /// Reading small constant-like inputs (pads, starts, sizes, scales) that later opsets moved from
 /// attributes into tensors.
 extension OperatorContext {
-    /// The values of integer input `index` (int64 or int32) as Ints; nil when the input is omitted.
-    func integers(_ inputs: [Tensor?], _ index: Int, _ what: String) throws -> [Int]? {
+    /// The values of an integer input that describes a shape, axes or repeats (int64, or int32),
+    /// or a typed error naming the node and input.
+    func integers(_ inputs: [Tensor?], _ index: Int, _ what: String) throws -> [Int] {
+        let t = try required(inputs, index, what)
+        return try integers(t, what, index: index)
+    }
+
+    /// Like `integers`, nil when the optional input is omitted.
+    func optionalIntegers(_ inputs: [Tensor?], _ index: Int, _ what: String) throws -> [Int]? {
         guard index < inputs.count, let t = inputs[index] else { return nil }
+        return try integers(t, what, index: index)
+    }
+
+    func integers(_ t: Tensor, _ what: String, index: Int) throws -> [Int] {
+        guard t.rank <= 1 else {
+            throw ModelGraphError.invalidAttribute(node: node.label, attribute: "input \(index)",
+                                                   detail: "'\(what)' must be a 1-D tensor, got shape \(t.shape)")
+        }
         switch t.dtype {
-        case .int64: return t.withElements(Int64.self) { $0.map { Int($0) } }
-        case .int32: return t.withElements(Int32.self) { $0.map { Int($0) } }
+        case .int64: return try t.scalars(Int64.self).map { Int($0) }
+        case .int32: return try t.scalars(Int32.self).map { Int($0) }
         default:
-            throw ModelGraphError.invalidAttribute(node: node.label, attribute: "input \(index) '\(what)'",
-                                                   detail: "must be an int64 or int32 tensor, got \(t.dtype) \(t.shape)")
+            throw ModelGraphError.invalidAttribute(node: node.label, attribute: "input \(index)",
+                                                   detail: "'\(what)' must be int64, got \(t.dtype)")
         }
     }
 

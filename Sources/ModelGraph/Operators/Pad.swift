@@ -37,7 +37,7 @@ extension Ops {
             guard version >= 11 else {
                 return [try x.padded(pads: attributePads ?? [], mode: mode, value: attributeValue)]
             }
-            guard let pads = try context.integers(inputs, 1, "pads") else {
+            guard let pads = try context.optionalIntegers(inputs, 1, "pads") else {
                 throw context.invalid("input 1", "the required input 'pads' is missing")
             }
             var value = 0.0
@@ -48,7 +48,7 @@ extension Ops {
                 }
                 if constant.count == 1 { value = try constant.item() }
             }
-            let axes = version >= 18 ? try context.integers(inputs, 3, "axes") : nil
+            let axes = version >= 18 ? try context.optionalIntegers(inputs, 3, "axes") : nil
             return [try x.padded(pads: pads, mode: mode, value: value, axes: axes)]
         }
 

@@ -61,7 +61,7 @@ extension Ops {
             } else {
                 roi = try context.floatingValues(inputs, 1, "roi")
                 scales = try context.floatingValues(inputs, 2, "scales")
-                sizes = try context.integers(inputs, 3, "sizes")
+                sizes = try context.optionalIntegers(inputs, 3, "sizes")
                 // An empty tensor stands for an omitted input.
                 if scales?.isEmpty == true { scales = nil }
                 if sizes?.isEmpty == true { sizes = nil }

@@ -36,12 +36,12 @@ extension Ops {
                 axes = attributeAxes
                 steps = nil
             } else {
-                guard let s = try context.integers(inputs, 1, "starts") else { throw context.invalid("input 1", "the required input 'starts' is missing") }
-                guard let e = try context.integers(inputs, 2, "ends") else { throw context.invalid("input 2", "the required input 'ends' is missing") }
+                guard let s = try context.optionalIntegers(inputs, 1, "starts") else { throw context.invalid("input 1", "the required input 'starts' is missing") }
+                guard let e = try context.optionalIntegers(inputs, 2, "ends") else { throw context.invalid("input 2", "the required input 'ends' is missing") }
                 starts = s
                 ends = e
-                axes = try context.integers(inputs, 3, "axes")
-                steps = try context.integers(inputs, 4, "steps")
+                axes = try context.optionalIntegers(inputs, 3, "axes")
+                steps = try context.optionalIntegers(inputs, 4, "steps")
             }
             return [try x.sliced(starts: starts, ends: ends, axes: axes, steps: steps)]
         }

@@ -32,7 +32,7 @@ extension Ops {
             }
             let length = x.shape[axis < 0 ? axis + x.rank : axis]
             var sizes = attributeSizes
-            if (version == 1 || version >= 13), let given = try context.integers(inputs, 1, "split") { sizes = given }
+            if (version == 1 || version >= 13), let given = try context.optionalIntegers(inputs, 1, "split") { sizes = given }
             if let sizes {
                 guard sizes.count == outputs, sizes.reduce(0, +) == length, sizes.allSatisfy({ $0 >= 0 }) else {
                     throw context.invalid("split", "sizes \(sizes) must be \(outputs) non-negative values (one per output) summing to \(length), the length of axis \(axis) of \(x.shape)")
