@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "winnow", targets: ["winnow"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
+        .library(name: "ONNX", targets: ["ONNX"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,6 +22,21 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: fastSwift),
+        // C++ shim over Debian's libonnx 1.12 with a pure C header (DESIGN.md: ONNX files).
+        .target(
+            name: "CONNX",
+            cxxSettings: [
+                .define("ONNX_NAMESPACE", to: "onnx"),
+                .define("ONNX_ML", to: "1"),
+                .unsafeFlags(["-O2"], .when(configuration: .release)),
+            ],
+            linkerSettings: [
+                .linkedLibrary("onnx"),
+                .linkedLibrary("onnx_proto"),
+                .linkedLibrary("protobuf"),
+            ]),
+        // Parses untrusted files: keeps bounds and overflow checks (no -Ounchecked).
+        .target(name: "ONNX", dependencies: ["CONNX", "TensorCore"]),
         .executableTarget(
             name: "winnow",
             dependencies: [
@@ -29,7 +45,9 @@ let package = Package(
             ],
             swiftSettings: fastSwift),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], swiftSettings: fastSwift),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "CONNX", "TensorCore"]),
         // Runs the built `winnow` binary; `swift build --build-tests` builds it alongside.
         .testTarget(name: "WinnowCLITests", dependencies: [], swiftSettings: fastSwift),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
