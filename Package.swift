@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "winnow", targets: ["winnow"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "ModelGraph", targets: ["ModelGraph"]),
+        .library(name: "ONNX", targets: ["ONNX"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -23,17 +24,35 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: fastSwift),
         .target(name: "ModelGraph", dependencies: ["TensorCore"], swiftSettings: fastSwift),
+        // C++ shim over Debian's libonnx 1.12 with a pure C header (DESIGN.md: ONNX files).
+        .target(
+            name: "CONNX",
+            cxxSettings: [
+                .define("ONNX_NAMESPACE", to: "onnx"),
+                .define("ONNX_ML", to: "1"),
+                .unsafeFlags(["-O2"], .when(configuration: .release)),
+            ],
+            linkerSettings: [
+                .linkedLibrary("onnx"),
+                .linkedLibrary("onnx_proto"),
+                .linkedLibrary("protobuf"),
+            ]),
+        // Parses untrusted files: keeps bounds and overflow checks (no -Ounchecked).
+        .target(name: "ONNX", dependencies: ["CONNX", "TensorCore", "ModelGraph"]),
         .executableTarget(
             name: "winnow",
             dependencies: [
                 "TensorCore",
                 "ModelGraph",
+                "ONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastSwift),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TensorCore"], swiftSettings: fastSwift),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "CONNX", "TensorCore", "ModelGraph"]),
         // Runs the built `winnow` binary; `swift build --build-tests` builds it alongside.
         .testTarget(name: "WinnowCLITests", dependencies: [], swiftSettings: fastSwift),
-    ]
+    ],
+    cxxLanguageStandard: .cxx17
 )
