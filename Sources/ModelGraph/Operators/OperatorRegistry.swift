@@ -27,6 +27,10 @@ public struct OperatorRegistry: Sendable {
         Ops.Softmax.self, Ops.LogSoftmax.self,
         Ops.Concat.self, Ops.Split.self, Ops.Slice.self, Ops.Pad.self, Ops.Transpose.self, Ops.Gather.self,
         Ops.Resize.self, Ops.Upsample.self,
+        Ops.Tan.self, Ops.Asin.self, Ops.Acos.self, Ops.Atan.self, Ops.Sinh.self, Ops.Cosh.self, Ops.Asinh.self, Ops.Acosh.self, Ops.Atanh.self,
+        Ops.Sign.self, Ops.Round.self, Ops.Softplus.self, Ops.Softsign.self, Ops.Elu.self, Ops.Selu.self, Ops.Celu.self,
+        Ops.ThresholdedRelu.self, Ops.Shrink.self, Ops.PRelu.self, Ops.IsNaN.self, Ops.IsInf.self, Ops.Xor.self,
+        Ops.Max.self, Ops.Min.self, Ops.Sum.self, Ops.Mean.self, Ops.Mod.self,
     ])
 
     public init(types: [any Operator.Type]) {
