@@ -101,13 +101,13 @@ struct ModelFixtures: Sendable {
 
     func inputs(_ testCase: Case) throws -> [String: Tensor] {
         var feeds: [String: Tensor] = [:]
-        for (name, file) in testCase.inputs { feeds[name] = try NPY.read(url(file)) }
+        for (name, file) in testCase.inputs { feeds[name] = try NPY.read(contentsOf: url(file)) }
         return feeds
     }
 
     func outputs(_ testCase: Case) throws -> [String: Tensor] {
         var expected: [String: Tensor] = [:]
-        for (name, file) in testCase.outputs { expected[name] = try NPY.read(url(file)) }
+        for (name, file) in testCase.outputs { expected[name] = try NPY.read(contentsOf: url(file)) }
         return expected
     }
 }
