@@ -120,4 +120,38 @@ final class ConformanceOpGradientTests: XCTestCase {
                                        "dilations": .ints([1, 1, 2]), "group": .int(2)],
                   inputs: [x, w, bias])
     }
+
+    func testComposedReductions() throws {
+        var v = Values(state: 5)
+        let x = try v.tensor([2, 3, 4], avoiding: [0])
+        for keep in [0, 1] {
+            let attributes: [String: AttributeValue] = ["axes": .ints([0, 2]), "keepdims": .int(keep)]
+            try check("ReduceL1", attributes: attributes, inputs: [x])
+            try check("ReduceL2", attributes: attributes, inputs: [x])
+            try check("ReduceSumSquare", attributes: attributes, inputs: [x])
+            try check("ReduceLogSumExp", attributes: attributes, inputs: [x])
+            try check("ReduceProd", attributes: attributes, inputs: [x])
+            try check("ReduceLogSum", attributes: attributes, inputs: [try v.tensor([2, 3, 4], 0.5, 2)])
+        }
+        // Opset 18: axes as an input; an odd count of factors exercises the product tree's carry.
+        try check("ReduceProd", opset: 18, inputs: [try v.tensor([3, 5]), try Tensor(shape: [1], scalars: [Int64(1)])])
+        try check("ReduceLogSumExp", opset: 18, inputs: [x, try Tensor(shape: [0], scalars: [Int64]())])
+    }
+
+    func testIndexingAndLayout() throws {
+        var v = Values(state: 6)
+        let x = try v.tensor([3, 4])
+        // Repeated indices accumulate their gradients.
+        let indices = try Tensor(shape: [2, 4], scalars: [Int64(0), 2, 1, -1, 2, 2, 0, 1])
+        try check("GatherElements", attributes: ["axis": .int(0)], inputs: [x, indices])
+        try check("Trilu", opset: 14, attributes: ["upper": .int(0)], inputs: [x, try Tensor(shape: [], scalars: [Int64(1)])])
+        for (exclusive, reverse) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+            try check("CumSum", opset: 14, attributes: ["exclusive": .int(exclusive), "reverse": .int(reverse)],
+                      inputs: [try v.tensor([2, 3, 2]), try Tensor(shape: [], scalars: [Int64(1)])])
+        }
+        let image = try v.tensor([1, 8, 2, 3])
+        try check("DepthToSpace", opset: 13, attributes: ["blocksize": .int(2), "mode": .string("CRD")], inputs: [image])
+        try check("DepthToSpace", opset: 13, attributes: ["blocksize": .int(2)], inputs: [image])
+        try check("SpaceToDepth", opset: 13, attributes: ["blocksize": .int(2)], inputs: [try v.tensor([1, 2, 4, 6])])
+    }
 }

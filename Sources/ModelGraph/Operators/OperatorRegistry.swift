@@ -31,6 +31,9 @@ public struct OperatorRegistry: Sendable {
         Ops.Sign.self, Ops.Round.self, Ops.Softplus.self, Ops.Softsign.self, Ops.Elu.self, Ops.Selu.self, Ops.Celu.self,
         Ops.ThresholdedRelu.self, Ops.Shrink.self, Ops.PRelu.self, Ops.IsNaN.self, Ops.IsInf.self, Ops.Xor.self,
         Ops.Max.self, Ops.Min.self, Ops.Sum.self, Ops.Mean.self, Ops.Mod.self,
+        Ops.ReduceL1.self, Ops.ReduceL2.self, Ops.ReduceLogSum.self, Ops.ReduceLogSumExp.self, Ops.ReduceProd.self, Ops.ReduceSumSquare.self,
+        Ops.GatherElements.self, Ops.Trilu.self, Ops.CumSum.self, Ops.Hardmax.self, Ops.EyeLike.self, Ops.OneHot.self,
+        Ops.DepthToSpace.self, Ops.SpaceToDepth.self,
     ])
 
     public init(types: [any Operator.Type]) {
