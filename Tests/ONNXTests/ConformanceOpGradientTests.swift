@@ -154,4 +154,17 @@ final class ConformanceOpGradientTests: XCTestCase {
         try check("DepthToSpace", opset: 13, attributes: ["blocksize": .int(2)], inputs: [image])
         try check("SpaceToDepth", opset: 13, attributes: ["blocksize": .int(2)], inputs: [try v.tensor([1, 2, 4, 6])])
     }
+
+    func testLosses() throws {
+        var v = Values(state: 7)
+        let scores = try v.tensor([3, 4, 2])
+        let labels = try Tensor(shape: [3, 2], scalars: [Int64(0), 3, 2, 1, 1, 0])
+        let weight = try v.tensor([4], 0.5, 1.5)
+        for reduction in ["none", "sum", "mean"] {
+            let attributes: [String: AttributeValue] = ["reduction": .string(reduction), "ignore_index": .int(1)]
+            try check("SoftmaxCrossEntropyLoss", opset: 13, attributes: attributes, inputs: [scores, labels, weight])
+            try check("NegativeLogLikelihoodLoss", opset: 13, attributes: attributes, inputs: [scores, labels, weight])
+            try check("NegativeLogLikelihoodLoss", opset: 13, attributes: ["reduction": .string(reduction)], inputs: [scores, labels])
+        }
+    }
 }

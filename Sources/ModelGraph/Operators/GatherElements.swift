@@ -16,6 +16,11 @@ extension Ops {
         public func run(_ inputs: [Tensor?], context: OperatorContext) throws -> [Tensor?] {
             let data = try context.required(inputs, 0, "data")
             let indices = try context.required(inputs, 1, "indices")
+            return [try Self.gather(data, indices, axis: axis, context: context)]
+        }
+
+        /// GatherElements of `data` by `indices` along `axis` (shared with the loss operators).
+        static func gather(_ data: Tensor, _ indices: Tensor, axis: Int, context: OperatorContext) throws -> Tensor {
             guard data.rank >= 1, indices.rank == data.rank else {
                 throw context.invalid("indices", "must have data's rank \(data.rank) (≥ 1), got shape \(indices.shape)")
             }
@@ -48,7 +53,7 @@ extension Ops {
                 }
             }
             let table = try Tensor(shape: indices.shape, scalars: flat)
-            return [try data.reshaped([data.count]).gathered(indices: table, axis: 0)]
+            return try data.reshaped([data.count]).gathered(indices: table, axis: 0)
         }
 
         public func channels(inputRanks: [Int?]) -> ChannelDescription {

@@ -33,7 +33,7 @@ public struct OperatorRegistry: Sendable {
         Ops.Max.self, Ops.Min.self, Ops.Sum.self, Ops.Mean.self, Ops.Mod.self,
         Ops.ReduceL1.self, Ops.ReduceL2.self, Ops.ReduceLogSum.self, Ops.ReduceLogSumExp.self, Ops.ReduceProd.self, Ops.ReduceSumSquare.self,
         Ops.GatherElements.self, Ops.Trilu.self, Ops.CumSum.self, Ops.Hardmax.self, Ops.EyeLike.self, Ops.OneHot.self,
-        Ops.DepthToSpace.self, Ops.SpaceToDepth.self,
+        Ops.DepthToSpace.self, Ops.SpaceToDepth.self, Ops.NegativeLogLikelihoodLoss.self, Ops.SoftmaxCrossEntropyLoss.self,
     ])
 
     public init(types: [any Operator.Type]) {
