@@ -167,4 +167,20 @@ final class ConformanceOpGradientTests: XCTestCase {
             try check("NegativeLogLikelihoodLoss", opset: 13, attributes: ["reduction": .string(reduction)], inputs: [scores, labels])
         }
     }
+
+    func testSelectionAndNormalization() throws {
+        var v = Values(state: 8)
+        let x = try v.tensor([3, 4])
+        try check("Compress", opset: 11, attributes: ["axis": .int(1)],
+                  inputs: [x, try Tensor(shape: [3], scalars: [true, false, true])])
+        try check("TopK", opset: 11, attributes: ["axis": .int(1), "largest": .int(0)],
+                  inputs: [x, try Tensor(shape: [1], scalars: [Int64(2)])])
+        try check("GatherND", opset: 12, attributes: ["batch_dims": .int(1)],
+                  inputs: [try v.tensor([2, 3, 2]), try Tensor(shape: [2, 2, 1], scalars: [Int64(2), 0, 1, 1])])
+        try check("ReverseSequence", opset: 10, attributes: ["batch_axis": .int(0), "time_axis": .int(1)],
+                  inputs: [x, try Tensor(shape: [3], scalars: [Int64(4), 2, 0])])
+        try check("LRN", opset: 13, attributes: ["size": .int(3), "alpha": .float(0.5), "beta": .float(0.75), "bias": .float(1)],
+                  inputs: [try v.tensor([1, 4, 2, 2])])
+        try check("MeanVarianceNormalization", opset: 13, inputs: [try v.tensor([2, 3, 2, 2])])
+    }
 }

@@ -34,6 +34,10 @@ public struct OperatorRegistry: Sendable {
         Ops.ReduceL1.self, Ops.ReduceL2.self, Ops.ReduceLogSum.self, Ops.ReduceLogSumExp.self, Ops.ReduceProd.self, Ops.ReduceSumSquare.self,
         Ops.GatherElements.self, Ops.Trilu.self, Ops.CumSum.self, Ops.Hardmax.self, Ops.EyeLike.self, Ops.OneHot.self,
         Ops.DepthToSpace.self, Ops.SpaceToDepth.self, Ops.NegativeLogLikelihoodLoss.self, Ops.SoftmaxCrossEntropyLoss.self,
+        Ops.HannWindow.self, Ops.HammingWindow.self, Ops.BlackmanWindow.self,
+        Ops.QuantizeLinear.self, Ops.DequantizeLinear.self, Ops.DynamicQuantizeLinear.self,
+        Ops.Compress.self, Ops.NonZero.self, Ops.TopK.self, Ops.GatherND.self, Ops.LRN.self, Ops.MeanVarianceNormalization.self,
+        Ops.ReverseSequence.self,
     ])
 
     public init(types: [any Operator.Type]) {
