@@ -183,4 +183,21 @@ final class ConformanceOpGradientTests: XCTestCase {
                   inputs: [try v.tensor([1, 4, 2, 2])])
         try check("MeanVarianceNormalization", opset: 13, inputs: [try v.tensor([2, 3, 2, 2])])
     }
+
+    func testScatters() throws {
+        var v = Values(state: 9)
+        let data = try v.tensor([3, 4])
+        let indices = try Tensor(shape: [2, 2], scalars: [Int64(1), -1, 0, 2])
+        let updates = try v.tensor([2, 2])
+        for reduction in ["none", "add"] {
+            try check("ScatterElements", opset: 18, attributes: ["axis": .int(1), "reduction": .string(reduction)],
+                      inputs: [data, indices, updates])
+            try check("ScatterND", opset: 18, attributes: ["reduction": .string(reduction)],
+                      inputs: [data, try Tensor(shape: [2, 1], scalars: [Int64(2), 0]), try v.tensor([2, 4])])
+        }
+        try check("Scatter", opset: 9, inputs: [data, indices, updates])
+        try check("MaxUnpool", opset: 11, attributes: ["kernel_shape": .ints([2, 2]), "strides": .ints([2, 2])],
+                  inputs: [try v.tensor([1, 1, 2, 2]), try Tensor(shape: [1, 1, 2, 2], scalars: [Int64(0), 3, 9, 14]),
+                           try Tensor(shape: [4], scalars: [Int64(1), 1, 5, 5])])
+    }
 }

@@ -21,29 +21,36 @@ extension Ops {
 
         /// GatherElements of `data` by `indices` along `axis` (shared with the loss operators).
         static func gather(_ data: Tensor, _ indices: Tensor, axis: Int, context: OperatorContext) throws -> Tensor {
-            guard data.rank >= 1, indices.rank == data.rank else {
-                throw context.invalid("indices", "must have data's rank \(data.rank) (≥ 1), got shape \(indices.shape)")
+            let flat = try offsets(dataShape: data.shape, indices: indices, axis: axis, context: context)
+            let table = try Tensor(shape: indices.shape, scalars: flat.map { Int64($0) })
+            return try data.reshaped([data.count]).gathered(indices: table, axis: 0)
+        }
+
+        /// The row-major offset into data of every element of `indices` (same rank as data, no
+        /// larger on any axis but `axis`), with that element's coordinate on `axis` replaced by
+        /// its value (negative values count from the end). Shared with ScatterElements.
+        static func offsets(dataShape: [Int], indices: Tensor, axis: Int, context: OperatorContext) throws -> [Int] {
+            guard dataShape.count >= 1, indices.rank == dataShape.count else {
+                throw context.invalid("indices", "must have data's rank \(dataShape.count) (≥ 1), got shape \(indices.shape)")
             }
-            let a = try TensorCore.Shape.normalizeAxis(axis, rank: data.rank, op: "GatherElements")
+            let a = try TensorCore.Shape.normalizeAxis(axis, rank: dataShape.count, op: context.node.opType)
+            for d in 0..<indices.rank where d != a && indices.shape[d] > dataShape[d] {
+                throw context.invalid("indices", "shape \(indices.shape) exceeds data \(dataShape) on axis \(d)")
+            }
             let raw = try context.integers(indices.reshaped([indices.count]), "indices", index: 1)
-            let dataStrides = TensorCore.Shape.contiguousStrides(data.shape)
-            let n = data.shape[a]
-            var flat = [Int64](repeating: 0, count: raw.count)
+            let dataStrides = TensorCore.Shape.contiguousStrides(dataShape)
+            let n = dataShape[a]
+            var flat = [Int](repeating: 0, count: raw.count)
             var coordinate = [Int](repeating: 0, count: indices.rank)
             for position in 0..<raw.count {
                 var index = raw[position]
                 guard index >= -n && index < n else {
-                    throw context.invalid("indices", "index \(index) at \(coordinate) is out of range for axis \(a) of length \(n) in data \(data.shape)")
+                    throw context.invalid("indices", "index \(index) at \(coordinate) is out of range for axis \(a) of length \(n) in data \(dataShape)")
                 }
                 if index < 0 { index += n }
                 var offset = 0
-                for d in 0..<indices.rank {
-                    if d != a && coordinate[d] >= data.shape[d] {
-                        throw context.invalid("indices", "shape \(indices.shape) exceeds data \(data.shape) on axis \(d)")
-                    }
-                    offset += (d == a ? index : coordinate[d]) * dataStrides[d]
-                }
-                flat[position] = Int64(offset)
+                for d in 0..<indices.rank { offset += (d == a ? index : coordinate[d]) * dataStrides[d] }
+                flat[position] = offset
                 var d = indices.rank - 1
                 while d >= 0 {
                     coordinate[d] += 1
@@ -52,8 +59,7 @@ extension Ops {
                     d -= 1
                 }
             }
-            let table = try Tensor(shape: indices.shape, scalars: flat)
-            return try data.reshaped([data.count]).gathered(indices: table, axis: 0)
+            return flat
         }
 
         public func channels(inputRanks: [Int?]) -> ChannelDescription {

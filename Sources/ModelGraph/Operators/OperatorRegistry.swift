@@ -37,7 +37,7 @@ public struct OperatorRegistry: Sendable {
         Ops.HannWindow.self, Ops.HammingWindow.self, Ops.BlackmanWindow.self,
         Ops.QuantizeLinear.self, Ops.DequantizeLinear.self, Ops.DynamicQuantizeLinear.self,
         Ops.Compress.self, Ops.NonZero.self, Ops.TopK.self, Ops.GatherND.self, Ops.LRN.self, Ops.MeanVarianceNormalization.self,
-        Ops.ReverseSequence.self,
+        Ops.ReverseSequence.self, Ops.ScatterElements.self, Ops.Scatter.self, Ops.ScatterND.self, Ops.MaxUnpool.self,
     ])
 
     public init(types: [any Operator.Type]) {
