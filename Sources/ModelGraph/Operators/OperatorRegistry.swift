@@ -38,6 +38,7 @@ public struct OperatorRegistry: Sendable {
         Ops.QuantizeLinear.self, Ops.DequantizeLinear.self, Ops.DynamicQuantizeLinear.self,
         Ops.Compress.self, Ops.NonZero.self, Ops.TopK.self, Ops.GatherND.self, Ops.LRN.self, Ops.MeanVarianceNormalization.self,
         Ops.ReverseSequence.self, Ops.ScatterElements.self, Ops.Scatter.self, Ops.ScatterND.self, Ops.MaxUnpool.self,
+        Ops.MatMulInteger.self, Ops.ConvInteger.self, Ops.QLinearConv.self, Ops.QLinearMatMul.self,
     ])
 
     public init(types: [any Operator.Type]) {
