@@ -129,7 +129,7 @@ final class GradientCheckTests: XCTestCase {
     func checkInference(_ name: String, check: Check) throws {
         let s = try setup(name)
         let input = Parameter(name: "gradient-check input x", value: s.x)
-        let out = try XCTUnwrap(s.executor.execute(["x": input.tensor], training: false, random: nil)[s.output])
+        let out = try XCTUnwrap(s.executor.execute(["x": input.tensor], training: false, random: nil, observer: nil)[s.output])
         try (out * s.weights).sum().backward()
         try compare("\(name) inference ∂L/∂x", analytic: input.grad, value: s.x, check: check) {
             try self.loss(s, x: $0, training: false)
