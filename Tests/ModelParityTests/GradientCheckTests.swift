@@ -168,6 +168,29 @@ final class GradientCheckTests: XCTestCase {
 
     func testFloat32InferenceModeInputGradientMatchesFiniteDifferences() throws { try checkInference("grad_small", check: Self.float32) }
 
+    /// Training mode on every real model: `loss.backward()` reaches every trainable Parameter with
+    /// a finite gradient, and not all of each model's gradients vanish.
+    func testBackwardReachesEveryTrainableParameterOfEveryModel() throws {
+        var names = ["resnet_legacy", "resnet_legacy_bn", "resnet_dynamo", "unet_matmul", "unet_einsum"]
+        if ModelFixtures.effnetURL != nil { names.append("effnet") }
+        for name in names {
+            let s = try setup(name, caseName: name == "effnet" ? "s64_b2" : "b3")
+            let trainable = s.graph.initializers.filter(\.requiresGrad)
+            XCTAssertGreaterThan(trainable.count, 4, name)
+            let out = try XCTUnwrap(s.executor.run(s.feeds, training: true)[s.output])
+            try (out * s.weights).sum().backward()
+            var largest = 0.0
+            for p in trainable {
+                guard let grad = p.grad else { XCTFail("\(name): backward did not reach \(p.name)"); continue }
+                XCTAssertEqual(grad.shape, p.value.shape, "\(name): \(p.name)")
+                let values = grad.doubles()
+                XCTAssertTrue(values.allSatisfy(\.isFinite), "\(name): non-finite gradient for \(p.name)")
+                largest = max(largest, values.map(abs).max() ?? 0)
+            }
+            XCTAssertGreaterThan(largest, 0, "\(name): every gradient is zero")
+        }
+    }
+
     /// GroupNorm-as-InstanceNormalization, SiLU, strided Conv, Resize, Concat, MatMul attention
     /// with a Shape-derived Div scale, Gemm time embedding: every parameter.
     func testUNetWithMatMulAttentionFloat64GradientsMatchFiniteDifferences() throws {
