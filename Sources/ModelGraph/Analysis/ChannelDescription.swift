@@ -70,5 +70,11 @@ public struct ChannelDescription: Sendable, Equatable {
 public struct NodeCost: Sendable, Equatable {
     /// Multiply-accumulates of one forward pass at the given shapes.
     public var macs: Int
-    public init(macs: Int = 0) { self.macs = macs }
+    /// Elements of the trainable parameters the node reads first (filled in by `GraphProfile`,
+    /// so a shared weight counts once).
+    public var parameters: Int
+    public init(macs: Int = 0, parameters: Int = 0) {
+        self.macs = macs
+        self.parameters = parameters
+    }
 }
