@@ -23,16 +23,14 @@ final class ChannelDescriptionWalkTests: XCTestCase {
         "Concat", "Flatten", "Reshape", "Pad", "Resize", "ReduceMean",
     ]
 
-    /// Runs `graph` once with every node output exposed to learn each value's rank, then asks each
-    /// node on the data path (fed, through anything but Shape/Size, by a graph input) for its
-    /// channel description. Returns the data-path op types seen and the opaque nodes.
+    /// Runs `graph` once, watching every node, to learn each value's rank, then asks each node on
+    /// the data path (fed, through anything but Shape/Size, by a graph input) for its channel
+    /// description. Returns the data-path op types seen and the opaque nodes.
     func walk(_ graph: Graph, feeds: [String: Tensor]) throws -> (seen: Set<String>, opaque: [Opaque]) {
-        let declared = graph.outputs
-        graph.outputs = graph.nodes.flatMap { $0.outputs.filter { !$0.isEmpty }.map { ValueInfo(name: $0) } }
-        defer { graph.outputs = declared }
-        let values = try Executor(graph: graph).run(feeds)
         var rank: [String: Int] = [:]
-        for (name, value) in values { rank[name] = value.rank }
+        _ = try Executor(graph: graph).run(feeds) { node, _, outputs in
+            for (name, value) in zip(graph.nodes[node].outputs, outputs) { if let value { rank[name] = value.rank } }
+        }
         for (name, value) in feeds { rank[name] = value.rank }
         for p in graph.initializers { rank[p.name] = p.value.rank }
 

@@ -149,7 +149,7 @@ final class GradientCheckTests: XCTestCase {
     func checkInference(_ name: String, check: Check) throws {
         let s = try setup(name, caseName: "b3")
         let input = Parameter(name: "gradient-check input x", value: try XCTUnwrap(s.feeds["x"]))
-        let out = try XCTUnwrap(s.executor.execute(["x": input.tensor], training: false, random: nil)[s.output])
+        let out = try XCTUnwrap(s.executor.execute(["x": input.tensor], training: false, random: nil, observer: nil)[s.output])
         try (out * s.weights).sum().backward()
         try compare("\(name) inference ∂L/∂x", analytic: input.grad, value: input.value, check: check) {
             try self.loss(s, feeds: ["x": $0], training: false)
