@@ -23,16 +23,20 @@ final class ChannelDescriptionWalkTests: XCTestCase {
         "Concat", "Flatten", "Reshape", "Pad", "Resize", "ReduceMean",
     ]
 
-    /// Runs `graph` once with every node output exposed to learn each value's shape, then asks each
-    /// node on the data path (fed, through anything but Shape/Size, by a graph input) for its
-    /// channel description. Returns the data-path op types seen and the opaque nodes.
+    /// Runs `graph` once, watching every node, to learn each value's shape (and small integer
+    /// values such as shape tensors), then asks each node on the data path (fed, through anything
+    /// but Shape/Size, by a graph input) for its channel description. Returns the data-path op
+    /// types seen and the opaque nodes.
     func walk(_ graph: Graph, feeds: [String: Tensor]) throws -> (seen: Set<String>, opaque: [Opaque]) {
-        let declared = graph.outputs
-        graph.outputs = graph.nodes.flatMap { $0.outputs.filter { !$0.isEmpty }.map { ValueInfo(name: $0) } }
-        defer { graph.outputs = declared }
-        let values = try Executor(graph: graph).run(feeds)
+        var values: [String: Tensor] = [:]
         var shape: [String: [Int]] = [:]
-        for (name, value) in values { shape[name] = value.shape }
+        _ = try Executor(graph: graph).run(feeds) { node, _, outputs in
+            for (name, value) in zip(graph.nodes[node].outputs, outputs) {
+                guard let value else { continue }
+                shape[name] = value.shape
+                if value.dtype == .int64 || value.dtype == .int32, value.count <= 64 { values[name] = value }
+            }
+        }
         for (name, value) in feeds { shape[name] = value.shape }
         for p in graph.initializers { shape[p.name] = p.value.shape }
 
