@@ -26,6 +26,7 @@ The models imitate what PyTorch's two exporters write (DESIGN.md: ONNX files):
   grad_small          Conv, BatchNormalization (unfolded), Reshape, Gemm, Softmax: gradient checks.
   grad_small_f64      the same model in float64 (gradient checks in Float64); its outputs come
                       from pip onnx's reference evaluator (onnxruntime has no float64 Conv).
+  unet_*_f64          the UNets in float64 (same weights and inputs), reference evaluator outputs.
 Every model has a symbolic batch dimension `N`; cases run batch 1 and batch 3.
 
 With --effnet PATH it also writes `effnet` cases (batch 2, inputs uniform in [-1, 1] at 64x64 and
@@ -231,9 +232,10 @@ def resnet_dynamo():
 # ---------------------------------------------------------------------------------------------
 # c. DDPM-style UNet (opset 17)
 
-def unet(einsum):
+def unet(einsum, dtype=np.float32):
     rng = np.random.default_rng(SEED + (5 if einsum else 4))
-    b = Builder(rng)
+    b = Builder(rng, dtype)
+    elem = TensorProto.FLOAT if dtype == np.float32 else TensorProto.DOUBLE
     in_channels, emb_dim, groups = 4, 16, 4
     consts = {}
 
@@ -274,8 +276,8 @@ def unet(einsum):
         else:
             target = const("/const_group_shape", np.array([0, groups, -1], np.int64))
         r = b.node("Reshape", [x, target], [f"{scope}/Reshape_output_0"], f"{scope}/Reshape")
-        ones = const(f"/const_ones_{groups}", np.ones(groups, np.float32))
-        zeros = const(f"/const_zeros_{groups}", np.zeros(groups, np.float32))
+        ones = const(f"/const_ones_{groups}", np.ones(groups, dtype))
+        zeros = const(f"/const_zeros_{groups}", np.zeros(groups, dtype))
         n = b.node("InstanceNormalization", [r, ones, zeros], [f"{scope}/InstanceNormalization_output_0"],
                    f"{scope}/InstanceNormalization", epsilon=1e-5)
         full = b.node("Shape", [x], [f"{scope}/Shape_1_output_0"], f"{scope}/Shape_1")
@@ -323,7 +325,7 @@ def unet(einsum):
                       for n, t in (("q", q), ("k", k), ("v", v))]
         if einsum:
             scores = b.node("Einsum", [qf, kf], [f"{scope}/Einsum_output_0"], f"{scope}/Einsum", equation="bci,bcj->bij")
-            scale = const("/const_attn_scale", np.array(1.0 / math.sqrt(channels), np.float32))
+            scale = const("/const_attn_scale", np.array(1.0 / math.sqrt(channels), dtype))
             scores = b.node("Mul", [scores, scale], [f"{scope}/Mul_scale_output_0"], f"{scope}/Mul_scale")
             probs = b.node("Softmax", [scores], [f"{scope}/Softmax_output_0"], f"{scope}/Softmax", axis=-1)
             out = b.node("Einsum", [probs, vf], [f"{scope}/Einsum_1_output_0"], f"{scope}/Einsum_1", equation="bij,bcj->bci")
@@ -332,7 +334,7 @@ def unet(einsum):
             vt = b.node("Transpose", [vf], [f"{scope}/Transpose_v_output_0"], f"{scope}/Transpose_v", perm=[0, 2, 1])
             scores = b.node("MatMul", [qt, kf], [f"{scope}/MatMul_output_0"], f"{scope}/MatMul")
             # sqrt(C) from the shape, as exporters write math.sqrt(q.shape[-1]).
-            c = b.node("Cast", [dims[1]], [f"{scope}/Cast_output_0"], f"{scope}/Cast", to=TensorProto.FLOAT)
+            c = b.node("Cast", [dims[1]], [f"{scope}/Cast_output_0"], f"{scope}/Cast", to=elem)
             root = b.node("Sqrt", [c], [f"{scope}/Sqrt_output_0"], f"{scope}/Sqrt")
             scores = b.node("Div", [scores, root], [f"{scope}/Div_output_0"], f"{scope}/Div")
             probs = b.node("Softmax", [scores], [f"{scope}/Softmax_output_0"], f"{scope}/Softmax", axis=-1)
@@ -349,9 +351,9 @@ def unet(einsum):
     n1 = b.node("Unsqueeze", [n, const("/const_axes_0", np.array([0], np.int64))], ["/Unsqueeze_output_0"], "/Unsqueeze")
     t = b.node("Expand", ["t", n1], ["/Expand_output_0"], "/Expand")
     t = b.node("Unsqueeze", [t, const("/const_axes_1", np.array([1], np.int64))], ["/Unsqueeze_1_output_0"], "/Unsqueeze_1")
-    t = b.node("Cast", [t], ["/Cast_output_0"], "/Cast", to=TensorProto.FLOAT)
+    t = b.node("Cast", [t], ["/Cast_output_0"], "/Cast", to=elem)
     half = emb_dim // 2
-    freqs = np.exp(-math.log(10000.0) * np.arange(half, dtype=np.float64) / half).astype(np.float32)[None, :]
+    freqs = np.exp(-math.log(10000.0) * np.arange(half, dtype=np.float64) / half).astype(dtype)[None, :]
     arg = b.node("Mul", [t, const("/time_proj/freqs", freqs)], ["/time_proj/Mul_output_0"], "/time_proj/Mul")
     sin = b.node("Sin", [arg], ["/time_proj/Sin_output_0"], "/time_proj/Sin")
     cos = b.node("Cos", [arg], ["/time_proj/Cos_output_0"], "/time_proj/Cos")
@@ -396,17 +398,17 @@ def unet(einsum):
     conv_out = conv(h, 16, in_channels, 3, 1, "/conv_out")
     b.node("Identity", [conv_out], ["out_sample"], "/Identity")
 
-    t_type = TensorProto.FLOAT if einsum else TensorProto.INT64
-    inputs = [batch_dim_input("x", TensorProto.FLOAT, [in_channels, 16, 16]),
+    t_type = elem if einsum else TensorProto.INT64
+    inputs = [batch_dim_input("x", elem, [in_channels, 16, 16]),
               helper.make_tensor_value_info("t", t_type, ["N"])]
     graph = helper.make_graph(b.nodes, "unet", inputs,
-                              [batch_dim_input("out_sample", TensorProto.FLOAT, [in_channels, 16, 16])], b.initializers)
+                              [batch_dim_input("out_sample", elem, [in_channels, 16, 16])], b.initializers)
     model = make_model(graph, 8, 17)
 
     def feeds(n):
         t = rng.integers(0, 1000, n)
-        return {"x": rng.standard_normal((n, in_channels, 16, 16)).astype(np.float32),
-                "t": t.astype(np.float32) if einsum else t.astype(np.int64)}
+        return {"x": rng.standard_normal((n, in_channels, 16, 16)).astype(dtype),
+                "t": t.astype(dtype) if einsum else t.astype(np.int64)}
     return model, feeds
 
 
@@ -511,6 +513,8 @@ def main():
         ("unet_einsum", "DDPM UNet, opset 17, Einsum attention, float timesteps", unet(True), False),
         ("grad_small", "Conv/BatchNormalization/Reshape/Gemm/Softmax for gradient checks", grad_small(np.float32), False),
         ("grad_small_f64", "grad_small in float64", grad_small(np.float64), False),
+        ("unet_matmul_f64", "unet_matmul in float64 (gradient checks)", unet(False, np.float64), False),
+        ("unet_einsum_f64", "unet_einsum in float64 (gradient checks)", unet(True, np.float64), False),
     ]
     manifest = {"models": []}
     for name, description, (model, feeds), external in specs:

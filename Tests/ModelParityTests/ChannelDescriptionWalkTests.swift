@@ -23,18 +23,22 @@ final class ChannelDescriptionWalkTests: XCTestCase {
         "Concat", "Flatten", "Reshape", "Pad", "Resize", "ReduceMean",
     ]
 
-    /// Runs `graph` once with every node output exposed to learn each value's rank, then asks each
-    /// node on the data path (fed, through anything but Shape/Size, by a graph input) for its
-    /// channel description. Returns the data-path op types seen and the opaque nodes.
+    /// Runs `graph` once, watching every node, to learn each value's shape (and small integer
+    /// values such as shape tensors), then asks each node on the data path (fed, through anything
+    /// but Shape/Size, by a graph input) for its channel description. Returns the data-path op
+    /// types seen and the opaque nodes.
     func walk(_ graph: Graph, feeds: [String: Tensor]) throws -> (seen: Set<String>, opaque: [Opaque]) {
-        let declared = graph.outputs
-        graph.outputs = graph.nodes.flatMap { $0.outputs.filter { !$0.isEmpty }.map { ValueInfo(name: $0) } }
-        defer { graph.outputs = declared }
-        let values = try Executor(graph: graph).run(feeds)
-        var rank: [String: Int] = [:]
-        for (name, value) in values { rank[name] = value.rank }
-        for (name, value) in feeds { rank[name] = value.rank }
-        for p in graph.initializers { rank[p.name] = p.value.rank }
+        var values: [String: Tensor] = [:]
+        var shape: [String: [Int]] = [:]
+        _ = try Executor(graph: graph).run(feeds) { node, _, outputs in
+            for (name, value) in zip(graph.nodes[node].outputs, outputs) {
+                guard let value else { continue }
+                shape[name] = value.shape
+                if value.dtype == .int64 || value.dtype == .int32, value.count <= 64 { values[name] = value }
+            }
+        }
+        for (name, value) in feeds { shape[name] = value.shape }
+        for p in graph.initializers { shape[p.name] = p.value.shape }
 
         let operators = try OperatorRegistry.builtIn.instantiate(graph)
         var data = Set(graph.inputs.map(\.name))
@@ -45,7 +49,9 @@ final class ChannelDescriptionWalkTests: XCTestCase {
             guard node.inputs.contains(where: { data.contains($0) }) else { continue }
             if node.opType != "Shape" && node.opType != "Size" { data.formUnion(node.outputs) }
             seen.insert(node.opType)
-            let description = operators[index].channels(inputRanks: node.inputs.map { $0.isEmpty ? nil : rank[$0] })
+            let query = ChannelQuery(node: node, graph: graph, inputShapes: node.inputs.map { $0.isEmpty ? nil : shape[$0] },
+                                     sampleValues: node.inputs.map { $0.isEmpty ? nil : values[$0] ?? feeds[$0] })
+            let description = operators[index].channels(query)
             if let reason = description.opaqueReason { opaque.append(Opaque(opType: node.opType, node: node.name, reason: reason)) }
         }
         return (seen, opaque)

@@ -70,6 +70,12 @@ final class ModelParityTests: XCTestCase {
     /// Float64 end to end; the reference comes from pip onnx's reference evaluator.
     func testGradientCheckModelFloat64() throws { try checkParity("grad_small_f64", tolerance: 1e-12) }
 
+    /// The UNets in Float64 against the reference evaluator.
+    func testUNetsFloat64() throws {
+        try checkParity("unet_matmul_f64", tolerance: 1e-10)
+        try checkParity("unet_einsum_f64", tolerance: 1e-10)
+    }
+
     /// ../shared/models/effnet-lite0.onnx at 64x64 and 224x224, batch 2, inputs uniform in [-1, 1].
     func testEffNetLite0() throws {
         let fixtures = try ModelFixtures.get()

@@ -70,6 +70,11 @@ final class InferInspectCLITests: XCTestCase {
             [helper.make_tensor_value_info('input:0', TensorProto.FLOAT, [1])],
             [helper.make_tensor_value_info('y', TensorProto.FLOAT, [1])]), ir_version=8, opset_imports=[helper.make_opsetid('', 17)])
         onnx.save(bad, 'unknown_op.onnx')
+        fixed = onnx.load('tiny.onnx')
+        for v in list(fixed.graph.input) + list(fixed.graph.output):
+            v.type.tensor_type.shape.dim[0].ClearField('dim_param')
+            v.type.tensor_type.shape.dim[0].dim_value = 1
+        onnx.save(fixed, 'fixed_batch.onnx')
         data = open('tiny.onnx', 'rb').read()
         open('truncated.onnx', 'wb').write(data[:len(data) // 2])
         open('garbage.onnx', 'wb').write(bytes(range(256)) * 8)
@@ -95,6 +100,21 @@ final class InferInspectCLITests: XCTestCase {
             assert a.shape == b.shape and a.dtype == b.dtype, (mine, a.shape, b.shape)
             err = np.abs(a - b).max() / max(np.abs(b).max(), 1e-30)
             assert err < 1e-5, (mine, err)
+        """)
+    }
+
+    func testBatchOverrideRunsAFixedBatchModelAtAnotherBatchSize() throws {
+        try makeModel()
+        let out = directory.appendingPathComponent("out-batch")
+        let refused = try CLI.run(["infer", path("fixed_batch.onnx"), "--input", path("x.npy"), "--out", out.path])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("axis 0 must be 1"), refused.stderr)
+        let result = try CLI.run(["infer", path("fixed_batch.onnx"), "--input", path("x.npy"), "--out", out.path, "--batch", "3"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        try python("""
+        import numpy as np
+        a, b = np.load('out-batch/logits_out.npy'), np.load('ref_logits.npy')
+        assert a.shape == (3, 5) and np.abs(a - b).max() <= 1e-5 * np.abs(b).max(), (a.shape, np.abs(a - b).max())
         """)
     }
 
