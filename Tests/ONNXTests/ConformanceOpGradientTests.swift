@@ -200,4 +200,17 @@ final class ConformanceOpGradientTests: XCTestCase {
                   inputs: [try v.tensor([1, 1, 2, 2]), try Tensor(shape: [1, 1, 2, 2], scalars: [Int64(0), 3, 9, 14]),
                            try Tensor(shape: [4], scalars: [Int64(1), 1, 5, 5])])
     }
+
+    func testRecurrentLayers() throws {
+        var v = Values(state: 10)
+        let x = try v.tensor([3, 2, 2]), lengths = try Tensor(shape: [2], scalars: [Int32(3), 2])
+        let h = 2
+        try check("LSTM", opset: 14, attributes: ["hidden_size": .int(h), "direction": .string("bidirectional")],
+                  inputs: [x, try v.tensor([2, 4 * h, 2], -0.5, 0.5), try v.tensor([2, 4 * h, h], -0.5, 0.5), try v.tensor([2, 8 * h], -0.3, 0.3),
+                           lengths, try v.tensor([2, 2, h]), try v.tensor([2, 2, h]), try v.tensor([2, 3 * h], -0.3, 0.3)])
+        try check("GRU", opset: 14, attributes: ["hidden_size": .int(h), "linear_before_reset": .int(1), "direction": .string("reverse")],
+                  inputs: [x, try v.tensor([1, 3 * h, 2], -0.5, 0.5), try v.tensor([1, 3 * h, h], -0.5, 0.5), try v.tensor([1, 6 * h], -0.3, 0.3)])
+        try check("RNN", opset: 14, attributes: ["hidden_size": .int(h)],
+                  inputs: [x, try v.tensor([1, h, 2], -0.5, 0.5), try v.tensor([1, h, h], -0.5, 0.5)])
+    }
 }
