@@ -213,4 +213,16 @@ final class ConformanceOpGradientTests: XCTestCase {
         try check("RNN", opset: 14, attributes: ["hidden_size": .int(h)],
                   inputs: [x, try v.tensor([1, h, 2], -0.5, 0.5), try v.tensor([1, h, h], -0.5, 0.5)])
     }
+
+    func testGridSample() throws {
+        var v = Values(state: 11)
+        let x = try v.tensor([1, 2, 3, 4])
+        for (mode, padding, align) in [("bilinear", "zeros", 0), ("bilinear", "border", 1), ("bicubic", "reflection", 0), ("bicubic", "zeros", 1)] {
+            // Reaches past the borders so that clamping and reflection are exercised.
+            let grid = try v.tensor([1, 2, 3, 2], -1.3, 1.3)
+            try check("GridSample", opset: 16,
+                      attributes: ["mode": .string(mode), "padding_mode": .string(padding), "align_corners": .int(align)],
+                      inputs: [x, grid], tolerance: 1e-5)
+        }
+    }
 }

@@ -39,7 +39,7 @@ public struct OperatorRegistry: Sendable {
         Ops.Compress.self, Ops.NonZero.self, Ops.TopK.self, Ops.GatherND.self, Ops.LRN.self, Ops.MeanVarianceNormalization.self,
         Ops.ReverseSequence.self, Ops.ScatterElements.self, Ops.Scatter.self, Ops.ScatterND.self, Ops.MaxUnpool.self,
         Ops.MatMulInteger.self, Ops.ConvInteger.self, Ops.QLinearConv.self, Ops.QLinearMatMul.self,
-        Ops.NonMaxSuppression.self, Ops.Unique.self, Ops.RNN.self, Ops.GRU.self, Ops.LSTM.self,
+        Ops.NonMaxSuppression.self, Ops.Unique.self, Ops.RNN.self, Ops.GRU.self, Ops.LSTM.self, Ops.GridSample.self,
     ])
 
     public init(types: [any Operator.Type]) {
