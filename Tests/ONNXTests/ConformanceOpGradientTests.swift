@@ -225,4 +225,13 @@ final class ConformanceOpGradientTests: XCTestCase {
                       inputs: [x, grid], tolerance: 1e-5)
         }
     }
+
+    func testSpectralTransforms() throws {
+        var v = Values(state: 12)
+        try check("DFT", opset: 17, attributes: ["axis": .int(1)], inputs: [try v.tensor([2, 5, 1])])
+        try check("DFT", opset: 17, attributes: ["axis": .int(1), "inverse": .int(1)],
+                  inputs: [try v.tensor([1, 4, 3, 2]), try Tensor(shape: [], scalars: [Int64(6)])])
+        try check("DFT", opset: 17, attributes: ["axis": .int(2), "onesided": .int(1)], inputs: [try v.tensor([1, 3, 6, 2])])
+        try check("STFT", opset: 17, inputs: [try v.tensor([1, 12, 1]), try Tensor(shape: [], scalars: [Int64(3)]), try v.tensor([4])])
+    }
 }

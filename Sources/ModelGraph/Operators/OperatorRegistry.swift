@@ -40,7 +40,7 @@ public struct OperatorRegistry: Sendable {
         Ops.ReverseSequence.self, Ops.ScatterElements.self, Ops.Scatter.self, Ops.ScatterND.self, Ops.MaxUnpool.self,
         Ops.MatMulInteger.self, Ops.ConvInteger.self, Ops.QLinearConv.self, Ops.QLinearMatMul.self,
         Ops.NonMaxSuppression.self, Ops.Unique.self, Ops.RNN.self, Ops.GRU.self, Ops.LSTM.self, Ops.GridSample.self,
-        Ops.Adagrad.self, Ops.Adam.self, Ops.Momentum.self,
+        Ops.Adagrad.self, Ops.Adam.self, Ops.Momentum.self, Ops.DFT.self, Ops.STFT.self, Ops.MelWeightMatrix.self,
     ])
 
     public init(types: [any Operator.Type]) {
