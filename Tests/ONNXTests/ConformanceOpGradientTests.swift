@@ -234,4 +234,16 @@ final class ConformanceOpGradientTests: XCTestCase {
         try check("DFT", opset: 17, attributes: ["axis": .int(2), "onesided": .int(1)], inputs: [try v.tensor([1, 3, 6, 2])])
         try check("STFT", opset: 17, inputs: [try v.tensor([1, 12, 1]), try Tensor(shape: [], scalars: [Int64(3)]), try v.tensor([4])])
     }
+
+    func testDeterminantAndRoiAlign() throws {
+        var v = Values(state: 13)
+        try check("Det", opset: 11, inputs: [try v.tensor([2, 3, 3])])
+        // A singular matrix (row 3 = row 1 + row 2): the gradient is the cofactor matrix.
+        try check("Det", opset: 11, inputs: [try Tensor(shape: [3, 3], scalars: [1.0, 2, 3, 0.5, -1, 2, 1.5, 1, 5])])
+        let rois = try Tensor(shape: [2, 4], scalars: [0.3, 0.2, 2.6, 2.9, 1.1, 0.4, 3.2, 1.7])
+        for mode in ["avg", "max"] {
+            try check("RoiAlign", opset: 16, attributes: ["mode": .string(mode), "output_height": .int(2), "output_width": .int(2), "sampling_ratio": .int(2)],
+                      inputs: [try v.tensor([2, 2, 4, 5]), rois, try Tensor(shape: [2], scalars: [Int64(1), 0])], constant: [1])
+        }
+    }
 }

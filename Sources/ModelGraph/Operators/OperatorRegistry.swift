@@ -41,6 +41,7 @@ public struct OperatorRegistry: Sendable {
         Ops.MatMulInteger.self, Ops.ConvInteger.self, Ops.QLinearConv.self, Ops.QLinearMatMul.self,
         Ops.NonMaxSuppression.self, Ops.Unique.self, Ops.RNN.self, Ops.GRU.self, Ops.LSTM.self, Ops.GridSample.self,
         Ops.Adagrad.self, Ops.Adam.self, Ops.Momentum.self, Ops.DFT.self, Ops.STFT.self, Ops.MelWeightMatrix.self,
+        Ops.Det.self, Ops.RoiAlign.self,
     ])
 
     public init(types: [any Operator.Type]) {
