@@ -79,9 +79,8 @@ extension Ops {
                             let k = b * points + p
                             let row = pixel(baseY[k] + dy, size: h, low: borders.low, high: borders.highY)
                             let column = pixel(baseX[k] + dx, size: w, low: borders.low, high: borders.highX)
-                            let inside = row != nil && column != nil
-                            valid[k] = inside
-                            let offset = Int64(inside ? row! * w + column! : 0)
+                            var offset: Int64 = 0
+                            if let row, let column { offset = Int64(row * w + column) } else { valid[k] = false }
                             for channel in 0..<c { flat[(b * c + channel) * points + p] = offset }
                         }
                     }
