@@ -57,9 +57,12 @@ public struct RasterImage: Sendable {
         return (size?.0 ?? 0, size?.1 ?? 0)
     }
 
-    /// Reads, masks and stretches the channels of `spec`.
-    public static func read(_ spec: RasterSpec, options: Options = Options()) throws -> RasterImage {
-        let (width, height) = try validate(spec)
+    /// Reads, masks and stretches the channels of `spec`; with `outputSize` every band is
+    /// resampled (bilinear; masks nearest) to that width and height first.
+    public static func read(_ spec: RasterSpec, options: Options = Options(),
+                            outputSize: (width: Int, height: Int)? = nil) throws -> RasterImage {
+        let (fileWidth, fileHeight) = try validate(spec)
+        let width = outputSize?.width ?? fileWidth, height = outputSize?.height ?? fileHeight
         let plane = width * height
         var pixels = [UInt8](repeating: 0, count: spec.channels.count * plane)
         var valid = [UInt8](repeating: 1, count: plane)
@@ -69,8 +72,8 @@ public struct RasterImage: Sendable {
         for channel in spec.channels {
             let file: RasterFile
             if let f = files[channel.path] { file = f } else { file = try RasterFile(path: channel.path); files[channel.path] = file }
-            let values = try file.read(band: channel.band)
-            if let mask = try file.readMask(band: channel.band) {
+            let values = try file.read(band: channel.band, outputWidth: width, outputHeight: height)
+            if let mask = try file.readMask(band: channel.band, outputWidth: width, outputHeight: height) {
                 for i in 0..<plane where mask[i] == 0 { valid[i] = 0 }
             }
             for i in 0..<plane where values[i].isNaN || values[i] == options.nodata { valid[i] = 0 }
