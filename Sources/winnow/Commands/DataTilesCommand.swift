@@ -115,8 +115,9 @@ struct DataTilesCommand: ParsableCommand {
                 images.append((image, patches))
             } catch let error as DatasetsError {
                 guard case .unreadable = error, !output.strict else { throw error }
-                Console.info("warning: skipping \(spec.name): \(error)")
-                skipped.append(spec.channels.first?.path ?? spec.name)
+                let files = spec.paths.joined(separator: "+")
+                Console.info("warning: skipping \(files): \(error)")
+                skipped.append(files)
             }
         }
         let total = images.reduce(0) { $0 + $1.1.count }
