@@ -57,6 +57,8 @@ let package = Package(
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "CONNX", "TensorCore", "ModelGraph"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore"]),
+        // Real-model parity against onnxruntime; fixtures come from scripts/make-test-models.py.
+        .testTarget(name: "ModelParityTests", dependencies: ["ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Runs the built `winnow` binary; `swift build --build-tests` builds it alongside.
         .testTarget(name: "WinnowCLITests", dependencies: [], swiftSettings: fastSwift),
     ],

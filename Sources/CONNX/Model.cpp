@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "Common.hpp"
+#include <google/protobuf/stubs/logging.h>
 
 using namespace connx;
 using onnx::ModelProto;
@@ -16,6 +17,8 @@ void connx_error_clear(connx_error *error) {
 
 connx_model *connx_model_parse(const void *bytes, size_t length, connx_error *error) {
     try {
+        // Parse failures come back as the error; protobuf must not also log them to stderr.
+        google::protobuf::LogSilencer silence;
         if (bytes == nullptr && length > 0) {
             fail(error, CONNX_ERROR_ARGUMENT, "no bytes given to parse");
             return nullptr;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "Common.hpp"
+#include <google/protobuf/stubs/logging.h>
 
 using namespace connx;
 using onnx::TensorProto;
@@ -26,6 +27,8 @@ extern "C" {
 
 connx_tensor *connx_tensor_parse(const void *bytes, size_t length, connx_error *error) {
     try {
+        // Parse failures come back as the error; protobuf must not also log them to stderr.
+        google::protobuf::LogSilencer silence;
         if (bytes == nullptr && length > 0) {
             fail(error, CONNX_ERROR_ARGUMENT, "no bytes given to parse");
             return nullptr;

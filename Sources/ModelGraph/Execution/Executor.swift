@@ -30,11 +30,21 @@ public final class Executor: @unchecked Sendable {
     /// In `training` mode parameters are recorded on the tape and BatchNormalization updates its
     /// running statistics.
     public func run(_ feeds: [String: Tensor], training: Bool = false, random: RandomStream? = nil) throws -> [String: Tensor] {
-        if training { return try execute(feeds, training: true, random: random) }
-        return try noGrad { try execute(feeds, training: false, random: random) }
+        if training { return try execute(feeds, training: true, random: random, observer: nil) }
+        return try noGrad { try execute(feeds, training: false, random: random, observer: nil) }
     }
 
-    func execute(_ feeds: [String: Tensor], training: Bool, random: RandomStream?) throws -> [String: Tensor] {
+    /// Called after each node runs with its index in `graph.nodes`, its inputs and its outputs.
+    public typealias Observer = (_ node: Int, _ inputs: [Tensor?], _ outputs: [Tensor?]) -> Void
+
+    /// Inference run that shows every node's inputs and outputs to `observer` (analyses, profiling).
+    public func run(_ feeds: [String: Tensor], observer: Observer) throws -> [String: Tensor] {
+        try withoutActuallyEscaping(observer) { observer in
+            try noGrad { try execute(feeds, training: false, random: nil, observer: observer) }
+        }
+    }
+
+    func execute(_ feeds: [String: Tensor], training: Bool, random: RandomStream?, observer: Observer?) throws -> [String: Tensor] {
         var env: [String: Tensor] = [:]
         let inputNames = graph.inputs.map(\.name)
         for (name, _) in feeds where !inputNames.contains(name) {
@@ -77,6 +87,7 @@ public final class Executor: @unchecked Sendable {
                 throw ModelGraphError.operatorFailed(node: node.label, underlying: error)
             }
             if stream != nil { stream!.position += 1 }
+            observer?(index, inputs, outputs)
             for (name, value) in zip(node.outputs, outputs) where !name.isEmpty {
                 if let value { env[name] = value }
             }

@@ -20,7 +20,7 @@ public enum ModelGraphError: Error, CustomStringConvertible {
                 return "  \(domain)\(item.opType) (opset \(item.version)): \(nodes)"
             }
             return "the model uses operators Winnow does not implement; nothing was run:\n" + lines.joined(separator: "\n")
-                + "\nRe-export with a supported opset, or see `winnow list` for the implemented operators."
+                + "\nRe-export the model with a supported opset or without these operators."
         case let .invalidAttribute(node, attribute, detail):
             return "node \(node): attribute '\(attribute)': \(detail)"
         case let .invalidGraph(detail):

@@ -20,12 +20,17 @@ public protocol Operator: Sendable {
     func run(_ inputs: [Tensor?], context: OperatorContext) throws -> [Tensor?]
     /// How channels flow through this node, for structured pruning (`.opaque` when it cannot say).
     func channels(inputRanks: [Int?]) -> ChannelDescription
+    /// The same with what else is known about the inputs (shapes, constant values). Ops whose
+    /// channel flow depends on a shape tensor or axes input (Reshape, ReduceMean ≥ 18)
+    /// implement this one; the default asks `channels(inputRanks:)`.
+    func channels(_ query: ChannelQuery) -> ChannelDescription
     /// Multiply-accumulates and parameters for the given input shapes (zero MACs by default).
     func cost(inputShapes: [[Int]?], outputShapes: [[Int]?]) -> NodeCost
 }
 
 extension Operator {
     public static var domain: String { "" }
+    public func channels(_ query: ChannelQuery) -> ChannelDescription { channels(inputRanks: query.inputRanks) }
     public func cost(inputShapes: [[Int]?], outputShapes: [[Int]?]) -> NodeCost { NodeCost() }
 }
 

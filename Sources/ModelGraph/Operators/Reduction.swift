@@ -55,6 +55,19 @@ extension ReductionOperator {
         let reduced = axes.isEmpty ? Set(0..<rank) : Set(axes.map { $0 < 0 ? $0 + rank : $0 })
         return ReductionChannels.describe(name: name, rank: rank, reduced: reduced, keepDims: settings.keepDims)
     }
+
+    public func channels(_ query: ChannelQuery) -> ChannelDescription {
+        guard settings.axesFromInput else { return channels(inputRanks: query.inputRanks) }
+        guard let rank = query.inputRanks.first ?? nil else { return .opaque("\(Self.opType): the input's rank is unknown") }
+        let given = query.integers(1)
+        let omitted = query.inputRanks.count < 2 || query.inputRanks[1] == nil
+        guard let axes = given ?? (omitted ? [] : nil) else {
+            return .opaque("\(Self.opType): the axes input is computed at run time, so which axes survive is not known ahead")
+        }
+        if axes.isEmpty && settings.noopWithEmptyAxes { return .axisMap((0..<rank).map { ($0, $0) }) }
+        let reduced = axes.isEmpty ? Set(0..<rank) : Set(axes.map { $0 < 0 ? $0 + rank : $0 })
+        return ReductionChannels.describe(name: Self.opType, rank: rank, reduced: reduced, keepDims: settings.keepDims)
+    }
 }
 
 enum ReductionChannels {

@@ -4,8 +4,8 @@ import TensorCore
 
 /// Turns an ONNX model into Winnow's one model representation, the editable `Graph`.
 ///
-/// Initializers become named `Parameter`s (trainable when floating point, except the running
-/// statistics of BatchNormalization); `Constant` nodes stay nodes until constant folding turns
+/// Initializers become named `Parameter`s (trainable when floating point, unless every reader
+/// uses them as configuration: bounds, scales, shapes, BatchNormalization's running statistics); `Constant` nodes stay nodes until constant folding turns
 /// them, and every node computable from constants alone, into graph constants.
 public enum ONNXImporter {
     /// What import does beyond the one-to-one translation.
@@ -78,14 +78,27 @@ public enum ONNXImporter {
                      inputs: inputs, outputs: outputs, valueInfo: infos, nodes: nodes, initializers: parameters)
     }
 
-    /// Initializers that hold state rather than weights: BatchNormalization's running mean and
-    /// variance are updated by the op in training, never by gradients.
+    /// Inputs that configure an op rather than carry learnable values: bounds, scales, pads,
+    /// shapes, indices, BatchNormalization's running statistics (updated by the op itself).
+    /// An initializer used only in such places is a constant, not a parameter.
+    static let configurationInputs: [String: Set<Int>] = [
+        "BatchNormalization": [3, 4], "Clip": [1, 2], "Resize": [1, 2, 3], "Upsample": [1], "Pad": [1, 2, 3],
+        "Reshape": [1], "Expand": [1], "Tile": [1], "Slice": [1, 2, 3, 4], "ConstantOfShape": [0], "Range": [0, 1, 2],
+        "Gather": [1], "GatherElements": [1], "Dropout": [1, 2], "Split": [1], "Squeeze": [1], "Unsqueeze": [1],
+        "ReduceMean": [1], "ReduceSum": [1], "ReduceMax": [1], "ReduceMin": [1], "Where": [0], "OneHot": [0, 1],
+        "TopK": [1], "CumSum": [1],
+    ]
+
+    /// Initializers every reader of which uses as configuration (see `configurationInputs`).
     static func nonTrainableInputs(of nodes: [ONNXNode]) -> Set<String> {
-        var names = Set<String>()
-        for node in nodes where node.opType == "BatchNormalization" && ONNXOpsetImport.canonicalDomain(node.domain) == "" {
-            for index in [3, 4] where index < node.inputs.count { names.insert(node.inputs[index]) }
+        var configuration = Set<String>(), data = Set<String>()
+        for node in nodes {
+            let slots = ONNXOpsetImport.canonicalDomain(node.domain) == "" ? configurationInputs[node.opType] ?? [] : []
+            for (index, name) in node.inputs.enumerated() where !name.isEmpty {
+                if slots.contains(index) { configuration.insert(name) } else { data.insert(name) }
+            }
         }
-        return names
+        return configuration.subtracting(data)
     }
 
     static func valueInfo(_ info: ONNXValueInfo, source: String) throws -> ValueInfo {

@@ -6,6 +6,9 @@ extension ONNXTensor {
         case .float: return ("float_data", 1)
         case .complex64: return ("float_data", 2)
         case .int32, .int16, .int8, .uint16, .uint8, .bool, .float16, .bfloat16: return ("int32_data", 1)
+        // The 8-bit float types (FLOAT8E4M3FN, E4M3FNUZ, E5M2, E5M2FNUZ, E8M0): one int32 each.
+        case ONNXDataType(rawValue: 17), ONNXDataType(rawValue: 18), ONNXDataType(rawValue: 19),
+             ONNXDataType(rawValue: 20), ONNXDataType(rawValue: 24): return ("int32_data", 1)
         case .int64: return ("int64_data", 1)
         case .double: return ("double_data", 1)
         case .complex128: return ("double_data", 2)
@@ -27,6 +30,9 @@ extension ONNXTensor {
         switch data {
         case let .raw(bytes):
             if dataType == .string { throw invalid("STRING values cannot be stored in raw_data") }
+            if dataType.byteSize != nil && rawByteCount == nil {
+                throw invalid("dims \(dims) of \(dataType) need more bytes than memory can address")
+            }
             if let expected = rawByteCount, bytes.count != expected {
                 throw invalid("raw_data holds \(bytes.count) bytes but dims \(dims) of \(dataType) need \(expected)")
             }
@@ -34,6 +40,9 @@ extension ONNXTensor {
         case let .external(reference):
             if dataType == .string {
                 throw ONNXError.invalidExternalData(file: source, tensor: label, detail: "STRING tensors cannot be stored externally")
+            }
+            if dataType.byteSize != nil && rawByteCount == nil {
+                throw invalid("dims \(dims) of \(dataType) need more bytes than memory can address")
             }
             if let length = reference.length, let expected = rawByteCount, length != expected {
                 throw ONNXError.externalLengthMismatch(file: source, tensor: label, length: length, expected: expected)
@@ -53,7 +62,8 @@ extension ONNXTensor {
         }
         let (expected, overflow) = count.multipliedReportingOverflow(by: perElement)
         if overflow || typedCount != expected {
-            throw invalid("\(field) holds \(typedCount) values but dims \(dims) need \(count * perElement)")
+            let needed = overflow ? "more than \(Int.max)" : String(expected)
+            throw invalid("\(field) holds \(typedCount) values but dims \(dims) need \(needed)")
         }
     }
 }
