@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "ONNX", dependencies: ["CONNX", "TensorCore", "ModelGraph"]),
         // Reads untrusted image, raster and pool files: keeps bounds and overflow checks (no
         // -Ounchecked); its loops are memory-bound, so the checks cost little.
-        .target(name: "Datasets", dependencies: ["CGDAL", "TensorCore"]),
+        .target(name: "Datasets", dependencies: ["CGDAL", "TensorCore", "ModelGraph", "ONNX"]),
         .executableTarget(
             name: "winnow",
             dependencies: [

@@ -5,5 +5,5 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Build packed sample pools (rasters, image folders, IDX) and inspect them.",
-        subcommands: [DataTilesCommand.self, DataFolderCommand.self, DataIDXCommand.self, DataMergeCommand.self, DataInfoCommand.self])
+        subcommands: [DataTilesCommand.self, DataFolderCommand.self, DataIDXCommand.self, DataMergeCommand.self, DataInfoCommand.self, DataEmbedCommand.self])
 }
