@@ -21,6 +21,15 @@ final class DataCLITests: XCTestCase {
         lab = np.ones((48, 64), np.uint8); lab[:, 32:] = 2
         tifffile.imwrite('labels.tif', lab)
         tifffile.imwrite('small_labels.tif', lab[:40])
+        import onnx
+        from onnx import helper, TensorProto, numpy_helper
+        w = (rng.standard_normal((4, 3, 3, 3)) * 0.3).astype(np.float32)
+        g = helper.make_graph([helper.make_node('Conv', ['image', 'w'], ['c'], pads=[1, 1, 1, 1]),
+                               helper.make_node('GlobalAveragePool', ['c'], ['g']),
+                               helper.make_node('Flatten', ['g'], ['features'])], 'enc',
+                              [helper.make_tensor_value_info('image', TensorProto.FLOAT, ['N', 3, 'H', 'W'])],
+                              [helper.make_tensor_value_info('features', TensorProto.FLOAT, ['N', 4])], [numpy_helper.from_array(w, 'w')])
+        onnx.save(helper.make_model(g, ir_version=8, opset_imports=[helper.make_opsetid('', 17)]), 'enc.onnx')
         data = open('scene.tif', 'rb').read()
         open('truncated.tif', 'wb').write(data[:len(data) // 3])
         """]
@@ -96,5 +105,23 @@ final class DataCLITests: XCTestCase {
         let strict = try CLI.run(["data", "tiles", path("truncated.tif"), path("scene.tif"), "--size", "16", "--out", path("q"), "--strict"])
         XCTAssertEqual(strict.status, 1)
         XCTAssertTrue(strict.stderr.contains(path("truncated.tif")), strict.stderr)
+    }
+
+    func testEmbedWritesFeaturesAndReadsTheCacheTheSecondTime() throws {
+        _ = try json(CLI.run(["data", "tiles", path("scene.tif"), "--size", "16", "--out", path("pool"), "--json"]))
+        let arguments = ["data", "embed", path("pool"), "--model", path("enc.onnx"), "--size", "32", "--cache", path("cache"),
+                         "--out", path("f.npy"), "--json"]
+        let first = try json(CLI.run(arguments))
+        XCTAssertEqual(first["count"] as? Int, 11)
+        XCTAssertEqual(first["dimension"] as? Int, 4)
+        XCTAssertEqual(first["computed"] as? Int, 11)
+        let second = try json(CLI.run(arguments))
+        XCTAssertEqual(second["cached"] as? Int, 11)
+        XCTAssertEqual(second["computed"] as? Int, 0)
+        let npy = try Data(contentsOf: URL(fileURLWithPath: path("f.npy")))
+        XCTAssertEqual(Array(npy.prefix(6)), [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59])
+        let missing = try CLI.run(["data", "embed", path("pool"), "--model", path("nope.onnx"), "--out", path("g.npy")])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains(path("nope.onnx")), missing.stderr)
     }
 }
