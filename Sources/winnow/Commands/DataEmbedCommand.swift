@@ -12,7 +12,7 @@ struct DataEmbedCommand: ParsableCommand {
         commandName: "embed",
         abstract: "Embed every sample of a pool with an ONNX image encoder; features are cached on disk.",
         discussion: """
-        Default model: effnet-lite0.onnx from $WINNOW_MODELS or ../shared/models, output 'features' \
+        Default model: effnet-lite0.onnx from $WINNOW_MODELS, $WINNOW_SHARED/models or ../shared/models, output 'features' \
         (1280 values), input (pixel/255 - 0.5)/0.5 resized to --size (bilinear, half-pixel). \
         Writes FEATURES (N×D Float32 NPY, pool order) and FEATURES.json. The cache (default \
         $XDG_CACHE_HOME/winnow/features or ~/.cache/winnow/features) is keyed by model SHA-256, \
