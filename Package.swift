@@ -22,6 +22,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CGDAL", path: "Sources/CGDAL", pkgConfig: "gdal"),
         .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: fastSwift),
         .target(name: "ModelGraph", dependencies: ["TensorCore"], swiftSettings: fastSwift),
         // C++ shim over Debian's libonnx 1.12 with a pure C header (DESIGN.md: ONNX files).
@@ -39,18 +40,23 @@ let package = Package(
             ]),
         // Parses untrusted files: keeps bounds and overflow checks (no -Ounchecked).
         .target(name: "ONNX", dependencies: ["CONNX", "TensorCore", "ModelGraph"]),
+        // Reads untrusted image, raster and pool files: keeps bounds and overflow checks (no
+        // -Ounchecked); its loops are memory-bound, so the checks cost little.
+        .target(name: "Datasets", dependencies: ["CGDAL", "TensorCore", "ModelGraph", "ONNX"]),
         .executableTarget(
             name: "winnow",
             dependencies: [
                 "TensorCore",
                 "ModelGraph",
                 "ONNX",
+                "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastSwift),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "CONNX", "TensorCore", "ModelGraph"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore"]),
         // Real-model parity against onnxruntime; fixtures come from scripts/make-test-models.py.
         .testTarget(name: "ModelParityTests", dependencies: ["ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Runs the built `winnow` binary; `swift build --build-tests` builds it alongside.
