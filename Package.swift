@@ -43,6 +43,7 @@ let package = Package(
         // Reads untrusted image, raster and pool files: keeps bounds and overflow checks (no
         // -Ounchecked); its loops are memory-bound, so the checks cost little.
         .target(name: "Datasets", dependencies: ["CGDAL", "TensorCore", "ModelGraph", "ONNX"]),
+        .target(name: "Training", dependencies: ["TensorCore", "ModelGraph"], swiftSettings: fastSwift),
         .executableTarget(
             name: "winnow",
             dependencies: [
@@ -57,6 +58,7 @@ let package = Package(
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "CONNX", "TensorCore", "ModelGraph"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TensorCore", "ModelGraph"], swiftSettings: fastSwift),
         // Real-model parity against onnxruntime; fixtures come from scripts/make-test-models.py.
         .testTarget(name: "ModelParityTests", dependencies: ["ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Runs the built `winnow` binary; `swift build --build-tests` builds it alongside.
