@@ -45,6 +45,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["CGDAL", "TensorCore", "ModelGraph", "ONNX"]),
         .target(name: "Training", dependencies: ["TensorCore", "ModelGraph"], swiftSettings: fastSwift),
         .target(name: "ModelZoo", dependencies: ["TensorCore", "ModelGraph"]),
+        .target(name: "Metrics", dependencies: ["TensorCore", "ModelGraph"], swiftSettings: fastSwift),
         .executableTarget(
             name: "winnow",
             dependencies: [
@@ -61,6 +62,7 @@ let package = Package(
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "CONNX", "TensorCore", "ModelGraph"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TensorCore", "ModelGraph"], swiftSettings: fastSwift),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "Training", "ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Real-model parity against onnxruntime; fixtures come from scripts/make-test-models.py.
         .testTarget(name: "ModelParityTests", dependencies: ["ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
