@@ -54,6 +54,7 @@ let package = Package(
                 "ONNX",
                 "Datasets",
                 "ModelZoo",
+                "Metrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastSwift),

@@ -52,7 +52,7 @@ public struct ModelSize: Sendable, Equatable {
 
     /// Size of a model file plus the external-data files in its folder that it names (`*.data`
     /// files beside it count when named `<base>.….data`, as exporters name them).
-    static func fileBytes(of url: URL) throws -> Int {
+    public static func fileBytes(of url: URL) throws -> Int {
         func size(_ path: String) throws -> Int {
             do {
                 return (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0

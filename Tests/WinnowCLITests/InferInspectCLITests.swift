@@ -126,6 +126,10 @@ final class InferInspectCLITests: XCTestCase {
         XCTAssertEqual(object["parameters"] as? Int, 4 * 3 * 9 + 4 + 5 * 4)
         // Conv: 4·8·8 outputs × 3·3·3 taps; Gemm: 5 outputs × 4 inputs (batch 1).
         XCTAssertEqual(object["macs"] as? Int, 4 * 64 * 27 + 5 * 4)
+        XCTAssertEqual(object["effective_macs"] as? Int, object["macs"] as? Int, "no zero weights, so every MAC is effective")
+        XCTAssertEqual(object["nonzero_parameters"] as? Int, 4 * 3 * 9 + 5 * 4, "the conv bias is all zeros")
+        let bytes = try FileManager.default.attributesOfItem(atPath: path("tiny.onnx"))[.size] as? Int
+        XCTAssertEqual(object["file_bytes"] as? Int, bytes)
         XCTAssertEqual(object["ops"] as? [String: Int], ["Conv": 1, "Relu": 1, "GlobalAveragePool": 1, "Flatten": 1, "Gemm": 1])
         XCTAssertEqual(object["checker"] as? String, "passed")
         let inputs = try XCTUnwrap(object["inputs"] as? [[String: Any]])
