@@ -13,7 +13,12 @@ public enum TrainingObjective {
         case let .crossEntropy(objective):
             return try objective.losses(logits: logits, labels: labels)
         case let .distillation(objective, teacher, output):
-            let outputs = try teacher.run(inputs, training: false)
+            // The teacher may name its image input differently from the student.
+            let teacherInputs = teacher.graph.inputs.filter { teacher.graph.parameter(named: $0.name) == nil }
+            guard teacherInputs.count == 1, let images = inputs.values.first, inputs.count == 1 else {
+                throw TrainingError.objectiveMismatch(objective: "distillation", detail: "the teacher must take one image input, it has \(teacherInputs.map(\.name))")
+            }
+            let outputs = try teacher.run([teacherInputs[0].name: images], training: false)
             guard let teacherLogits = outputs[output] else {
                 throw TrainingError.objectiveMismatch(objective: "distillation", detail: "the teacher has no output '\(output)'; it has \(outputs.keys.sorted())")
             }
