@@ -43,7 +43,7 @@ let package = Package(
         // Reads untrusted image, raster and pool files: keeps bounds and overflow checks (no
         // -Ounchecked); its loops are memory-bound, so the checks cost little.
         .target(name: "Datasets", dependencies: ["CGDAL", "TensorCore", "ModelGraph", "ONNX"]),
-        .target(name: "Training", dependencies: ["TensorCore", "ModelGraph"], swiftSettings: fastSwift),
+        .target(name: "Training", dependencies: ["TensorCore", "ModelGraph", "Datasets"], swiftSettings: fastSwift),
         .target(name: "ModelZoo", dependencies: ["TensorCore", "ModelGraph"]),
         .target(name: "Metrics", dependencies: ["TensorCore", "ModelGraph"], swiftSettings: fastSwift),
         .executableTarget(
@@ -55,6 +55,7 @@ let package = Package(
                 "Datasets",
                 "ModelZoo",
                 "Metrics",
+                "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastSwift),
@@ -62,7 +63,7 @@ let package = Package(
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "CONNX", "TensorCore", "ModelGraph"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "TensorCore", "ModelGraph"], swiftSettings: fastSwift),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TensorCore", "ModelGraph", "Datasets", "ONNX"], swiftSettings: fastSwift),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "Training", "ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Real-model parity against onnxruntime; fixtures come from scripts/make-test-models.py.

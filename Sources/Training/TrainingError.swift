@@ -11,6 +11,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case objectiveMismatch(objective: String, detail: String)
     /// Stored state (snapshot, optimizer state) that cannot be decoded.
     case corruptState(detail: String)
+    /// Model, data and settings that do not fit together, found before the first step.
+    case setup(detail: String)
+    /// A snapshot that cannot be written, read or applied to this run.
+    case snapshot(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -24,6 +28,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "\(objective): \(detail)"
         case let .corruptState(detail):
             return "stored training state is unreadable: \(detail)"
+        case let .setup(detail):
+            return "training setup: \(detail)"
+        case let .snapshot(path, detail):
+            return "snapshot \(path): \(detail)"
         }
     }
 }
