@@ -63,9 +63,11 @@ let package = Package(
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "CONNX", "TensorCore", "ModelGraph"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "TensorCore", "ModelGraph", "Datasets", "ONNX"], swiftSettings: fastSwift),
+        // Helpers shared by test targets (tolerances, test data, the Python oracle runner).
+        .target(name: "WinnowTestSupport", path: "Tests/Support"),
+        .testTarget(name: "TrainingTests", dependencies: ["WinnowTestSupport", "Training", "TensorCore", "ModelGraph", "Datasets", "ONNX"], swiftSettings: fastSwift),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
-        .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "Training", "ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
+        .testTarget(name: "ModelZooTests", dependencies: ["WinnowTestSupport", "ModelZoo", "Training", "ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Real-model parity against onnxruntime; fixtures come from scripts/make-test-models.py.
         .testTarget(name: "ModelParityTests", dependencies: ["ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Runs the built `winnow` binary; `swift build --build-tests` builds it alongside.

@@ -3,6 +3,7 @@ import Foundation
 import ModelGraph
 import ONNX
 import TensorCore
+import WinnowTestSupport
 import XCTest
 @testable import Training
 

@@ -1,8 +1,11 @@
 import Foundation
 import XCTest
 
+// Shared by the test targets (WinnowTestSupport): tolerance checks, deterministic test data,
+// temporary folders and the Python oracle runner.
+
 /// Element-wise closeness with an absolute and a relative tolerance.
-func assertClose(_ actual: [Double], _ expected: [Double], abs: Double, rel: Double, _ message: String = "",
+public func assertClose(_ actual: [Double], _ expected: [Double], abs: Double, rel: Double, _ message: String = "",
                  file: StaticString = #filePath, line: UInt = #line) {
     guard actual.count == expected.count else {
         XCTFail("\(message): \(actual.count) values, expected \(expected.count)", file: file, line: line)
@@ -18,19 +21,19 @@ func assertClose(_ actual: [Double], _ expected: [Double], abs: Double, rel: Dou
 }
 
 /// A small deterministic sequence for test data (no dependence on the code under test).
-struct TestNumbers {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+public struct TestNumbers {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
     /// Uniform in [-1, 1).
-    mutating func next() -> Double {
+    public mutating func next() -> Double {
         state = state &* 6364136223846793005 &+ 1442695040888963407
         return Double(state >> 11) * 0x1.0p-52 - 1
     }
-    mutating func array(_ count: Int, scale: Double = 1) -> [Double] { (0..<count).map { _ in next() * scale } }
+    public mutating func array(_ count: Int, scale: Double = 1) -> [Double] { (0..<count).map { _ in next() * scale } }
 }
 
 /// A fresh temporary folder, removed when the test ends.
-func makeTemporaryDirectory(_ testCase: XCTestCase, prefix: String = "winnow-training") throws -> URL {
+public func makeTemporaryDirectory(_ testCase: XCTestCase, prefix: String = "winnow-training") throws -> URL {
     let url = URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true)
         .appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -39,13 +42,16 @@ func makeTemporaryDirectory(_ testCase: XCTestCase, prefix: String = "winnow-tra
 }
 
 /// Runs a Python script (numpy, pip onnx, onnxruntime) as an independent oracle.
-enum PythonOracle {
-    struct Failure: Error, CustomStringConvertible { let description: String }
+public enum PythonOracle {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
 
     /// Writes `script` to `directory/<name>.py`, runs it there and returns its stdout; a
     /// non-zero exit throws with its stderr.
     @discardableResult
-    static func run(_ script: String, name: String = "oracle", in directory: URL, arguments: [String] = []) throws -> String {
+    public static func run(_ script: String, name: String = "oracle", in directory: URL, arguments: [String] = []) throws -> String {
         let scriptURL = directory.appendingPathComponent("\(name).py")
         try script.write(to: scriptURL, atomically: true, encoding: .utf8)
         let outURL = directory.appendingPathComponent("\(name).stdout")
