@@ -1,0 +1,17 @@
+import TensorCore
+
+/// Inference plan compiled from a `Graph` (the graph itself is never changed).
+public final class ExecutionPlan: @unchecked Sendable {
+    public let graph: Graph
+    let executor: Executor
+
+    public init(graph: Graph, registry: OperatorRegistry = .builtIn) throws {
+        self.graph = graph
+        executor = try Executor(graph: graph, registry: registry)
+    }
+
+    /// Runs the graph on `feeds` and returns every graph output.
+    public func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
+        try executor.run(feeds)
+    }
+}
