@@ -14,4 +14,8 @@ public final class ExecutionPlan: @unchecked Sendable {
     public func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
         try executor.run(feeds)
     }
+
+    public func run(_ feeds: [String: Tensor], profiler: (Int) -> Void) throws -> [String: Tensor] {
+        try executor.run(feeds, observer: { node, _, _ in profiler(node) })
+    }
 }

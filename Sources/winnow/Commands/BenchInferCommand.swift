@@ -56,6 +56,9 @@ struct BenchInferCommand: ParsableCommand {
     @Option(name: .long, help: "Winnow's runner: 'plan' (the execution plan with fusions) or 'graph' (the node-by-node executor).")
     var runner = "plan"
 
+    @Option(name: .long, help: "After timing, profile this many extra Winnow calls node by node and print the time per op type and the slowest nodes on stderr.")
+    var profile = 0
+
     @Flag(name: .long, help: "Print one JSON object on stdout (progress still goes to stderr).")
     var json = false
 
@@ -154,6 +157,7 @@ struct BenchInferCommand: ParsableCommand {
                          + (peer != nil ? ", onnxruntime \(Self.format(Self.median(Array(peerTimes.suffix(count))))) ms" : ""))
         }
         let peerRSS = try peer?.finish()
+        if profile > 0 { try Self.profile(graph: graph, runner: runner, sets: sets, calls: profile) }
 
         // Outputs of input set 0 from both runtimes: the largest difference relative to the largest value.
         var difference: Double? = nil
@@ -210,6 +214,43 @@ struct BenchInferCommand: ParsableCommand {
                 lines.append("ratio        \(Self.format(winnowMs / peerMs))   max relative difference \(String(format: "%.2e", difference ?? 0))")
             }
             Console.output(lines.joined(separator: "\n"))
+        }
+    }
+
+    /// Times every node over `calls` calls (between successive observer calls, so a node's time
+    /// includes the executor's bookkeeping for it) and prints totals per op type and the top nodes.
+    static func profile(graph: Graph, runner: String, sets: [[String: Tensor]], calls: Int) throws {
+        var perNode = [Double](repeating: 0, count: graph.nodes.count)
+        var total = 0.0
+        for call in 0..<calls {
+            var last = Timing.monotonicSeconds()
+            let start = last
+            let observer: (Int, Double) -> Void = { node, now in
+                perNode[node] += now - last
+                last = now
+            }
+            if runner == "plan" {
+                let plan = try ExecutionPlan(graph: graph)
+                _ = try plan.run(sets[call % 2], profiler: { observer($0, Timing.monotonicSeconds()) })
+            } else {
+                let executor = try Executor(graph: graph)
+                _ = try executor.run(sets[call % 2], observer: { node, _, _ in observer(node, Timing.monotonicSeconds()) })
+            }
+            total += Timing.monotonicSeconds() - start
+        }
+        var perType: [String: (Double, Int)] = [:]
+        for (index, node) in graph.nodes.enumerated() where perNode[index] > 0 {
+            perType[node.opType, default: (0, 0)].0 += perNode[index]
+            perType[node.opType, default: (0, 0)].1 += 1
+        }
+        let scale = 1e3 / Double(calls)
+        Console.info(String(format: "profile (%d calls, %.3f ms per call):", calls, total * scale))
+        for (type, (time, count)) in perType.sorted(by: { $0.value.0 > $1.value.0 }) {
+            Console.info("  " + type.padding(24) + String(format: " %4d nodes %9.3f ms %5.1f%%", count, time * scale, 100 * time / total))
+        }
+        Console.info("  slowest nodes:")
+        for index in perNode.indices.sorted(by: { perNode[$0] > perNode[$1] }).prefix(15) {
+            Console.info(String(format: "  %9.3f ms  ", perNode[index] * scale) + graph.nodes[index].label)
         }
     }
 

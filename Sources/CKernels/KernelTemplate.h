@@ -1,0 +1,290 @@
+/*
+ * Kernel bodies, included by Kernels.c once per instruction set with
+ *   WN_VW       floats per vector
+ *   WN_V        vectors per dense-convolution tile (8 output channels x WN_V vectors of accumulators)
+ *   WN_NAME(x)  the variant's name for x
+ * and a `#pragma clang attribute` choosing the target features. No include guard on purpose.
+ */
+
+typedef float WN_NAME(vec) __attribute__((vector_size(WN_VW * 4), aligned(4)));
+typedef int WN_NAME(ivec) __attribute__((vector_size(WN_VW * 4), aligned(4)));
+#define VEC WN_NAME(vec)
+#define IVEC WN_NAME(ivec)
+#define TILE (WN_VW * WN_V)
+#define DW_TILE (WN_VW * 4)
+
+static inline __attribute__((always_inline)) VEC WN_NAME(load)(const float *p) {
+    VEC v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) void WN_NAME(store)(float *p, VEC v) {
+    __builtin_memcpy(p, &v, sizeof v);
+}
+
+static inline __attribute__((always_inline)) VEC WN_NAME(splat)(float x) {
+    return (VEC){} + x;
+}
+
+/* e^x: x = k ln2 + r with |r| <= ln2 / 2 (ln2 split in two so k ln2 is exact), e^r by its Taylor
+   series to r^6 (relative error below 2e-7 on that interval), times 2^k built in the exponent
+   bits. x is clamped so 2^k stays a normal float. */
+static inline __attribute__((always_inline)) VEC WN_NAME(vexp)(VEC x) {
+    x = __builtin_elementwise_min(__builtin_elementwise_max(x, WN_NAME(splat)(-87.0f)), WN_NAME(splat)(88.0f));
+    VEC k = __builtin_elementwise_floor(x * 1.44269504088896341f + 0.5f);
+    VEC r = x - k * 0.693145751953125f;
+    r = r - k * 1.42860682030941723212e-6f;
+    VEC p = WN_NAME(splat)(1.0f / 720.0f);
+    p = p * r + (1.0f / 120.0f);
+    p = p * r + (1.0f / 24.0f);
+    p = p * r + (1.0f / 6.0f);
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    IVEC bits = (__builtin_convertvector(k, IVEC) + 127) << 23;
+    return p * (VEC)bits;
+}
+
+static inline __attribute__((always_inline)) VEC WN_NAME(vsigmoid)(VEC x) {
+    return 1.0f / (1.0f + WN_NAME(vexp)(-x));
+}
+
+static inline __attribute__((always_inline)) VEC WN_NAME(vclamp)(VEC x, float lo, float hi) {
+    return __builtin_elementwise_min(__builtin_elementwise_max(x, WN_NAME(splat)(lo)), WN_NAME(splat)(hi));
+}
+
+/* Applies `expr` (of the vector x) to src[0..<n] into dst; the tail goes through a zero-filled vector. */
+#define WN_MAP(expr)                                                     \
+    do {                                                                 \
+        long i = 0;                                                      \
+        for (; i + WN_VW <= n; i += WN_VW) {                             \
+            VEC x = WN_NAME(load)(src + i);                              \
+            WN_NAME(store)(dst + i, (expr));                             \
+        }                                                                \
+        if (i < n) {                                                     \
+            float t[WN_VW] = {0};                                        \
+            __builtin_memcpy(t, src + i, (size_t)(n - i) * sizeof(float)); \
+            VEC x = WN_NAME(load)(t);                                    \
+            WN_NAME(store)(t, (expr));                                   \
+            __builtin_memcpy(dst + i, t, (size_t)(n - i) * sizeof(float)); \
+        }                                                                \
+    } while (0)
+
+static void WN_NAME(activation)(const float *src, float *dst, long n, int kind, float alpha, float beta) {
+    switch (kind) {
+    case WN_ACT_RELU:
+        WN_MAP(__builtin_elementwise_max(x, WN_NAME(splat)(0.0f)));
+        break;
+    case WN_ACT_CLIP:
+        WN_MAP(WN_NAME(vclamp)(x, alpha, beta));
+        break;
+    case WN_ACT_SIGMOID:
+        WN_MAP(WN_NAME(vsigmoid)(x));
+        break;
+    case WN_ACT_SILU:
+        WN_MAP(x * WN_NAME(vsigmoid)(x));
+        break;
+    case WN_ACT_HARD_SIGMOID:
+        WN_MAP(WN_NAME(vclamp)(x * alpha + beta, 0.0f, 1.0f));
+        break;
+    case WN_ACT_HARD_SWISH:
+        WN_MAP(x * WN_NAME(vclamp)(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f));
+        break;
+    case WN_ACT_LEAKY_RELU:
+        WN_MAP(__builtin_elementwise_max(x, WN_NAME(splat)(0.0f)) + __builtin_elementwise_min(x, WN_NAME(splat)(0.0f)) * alpha);
+        break;
+    default:
+        if (dst != src) __builtin_memmove(dst, src, (size_t)n * sizeof(float));
+        break;
+    }
+}
+
+/* Writes the valid outputs of one tile (rows x tile floats in tmp, flattened indices
+   q0 ..< q0 + tile) into their planes with bias, addend and activation. */
+static void WN_NAME(epilogue)(const wn_conv_geometry *g, const float *tmp, int tile, long q0, int oc0, int rows,
+                              float *out, const wn_epilogue *e, int image) {
+    const long oh = g->out_height, ow = g->out_width, pitch = g->pitch;
+    const long plane = oh * ow;
+    for (int r = 0; r < rows; r++) {
+        const int oc = oc0 + r;
+        const float bias = e->bias ? e->bias[oc] : 0.0f;
+        const float *add = e->addend ? e->addend + image * e->addend_image_stride + oc * e->addend_channel_stride : 0;
+        const float *row = tmp + (long)r * tile;
+        long q = q0;
+        const long end = q0 + tile;
+        while (q < end) {
+            const long y = q / pitch, x = q - y * pitch;
+            if (y >= oh) break;
+            long length = pitch - x;
+            if (length > end - q) length = end - q;
+            const long valid = x < ow ? (ow - x < length ? ow - x : length) : 0;
+            if (valid > 0) {
+                float *dst = out + oc * plane + y * ow + x;
+                const float *s = row + (q - q0);
+                if (add && e->addend_per_pixel) {
+                    const float *a = add + y * ow + x;
+                    for (long i = 0; i < valid; i++) dst[i] = s[i] + bias + a[i];
+                } else {
+                    const float b = bias + (add ? add[0] : 0.0f);
+                    for (long i = 0; i < valid; i++) dst[i] = s[i] + b;
+                }
+                if (e->activation != WN_ACT_NONE) WN_NAME(activation)(dst, dst, valid, e->activation, e->alpha, e->beta);
+            }
+            q += length;
+        }
+    }
+}
+
+static void WN_NAME(conv_tiles)(const wn_conv_geometry *g, const float *prepared, const float *packed,
+                                int tile_begin, int tile_end, float *out, const wn_epilogue *e, int image) {
+    const int channels = g->channels, taps = g->taps, oc = g->out_channels;
+    const long cs = g->channel_stride;
+    const long *offsets = g->tap_offsets;
+    const int blocks = (oc + 7) / 8;
+    float tmp[8 * TILE] __attribute__((aligned(64)));
+    for (int t = tile_begin; t < tile_end; t++) {
+        const long q0 = (long)t * TILE;
+        for (int b = 0; b < blocks; b++) {
+            VEC acc[8][WN_V];
+            for (int r = 0; r < 8; r++)
+                for (int v = 0; v < WN_V; v++) acc[r][v] = (VEC){};
+            const float *w = packed + (long)b * channels * taps * 8;
+            for (int c = 0; c < channels; c++) {
+                const float *src = prepared + c * cs + q0;
+                for (int k = 0; k < taps; k++) {
+                    const float *s = src + offsets[k];
+                    VEC x[WN_V];
+                    for (int v = 0; v < WN_V; v++) x[v] = WN_NAME(load)(s + v * WN_VW);
+                    for (int r = 0; r < 8; r++) {
+                        const VEC wr = WN_NAME(splat)(w[r]);
+                        for (int v = 0; v < WN_V; v++) acc[r][v] += wr * x[v];
+                    }
+                    w += 8;
+                }
+            }
+            for (int r = 0; r < 8; r++)
+                for (int v = 0; v < WN_V; v++) WN_NAME(store)(tmp + r * TILE + v * WN_VW, acc[r][v]);
+            const int rows = oc - b * 8 < 8 ? oc - b * 8 : 8;
+            WN_NAME(epilogue)(g, tmp, TILE, q0, b * 8, rows, out, e, image);
+        }
+    }
+}
+
+static void WN_NAME(depthwise)(const wn_conv_geometry *g, const float *prepared, const float *kernel, int channel,
+                               float *out, const wn_epilogue *e, int image) {
+    const int taps = g->taps;
+    const long total = (long)g->out_height * g->pitch;
+    const long *offsets = g->tap_offsets;
+    float tmp[DW_TILE] __attribute__((aligned(64)));
+    {
+        const int c = channel;
+        const float *src = prepared;
+        const float *w = kernel;
+        for (long q0 = 0; q0 < total; q0 += DW_TILE) {
+            VEC a0 = (VEC){}, a1 = (VEC){}, a2 = (VEC){}, a3 = (VEC){};
+            for (int k = 0; k < taps; k++) {
+                const VEC wk = WN_NAME(splat)(w[k]);
+                const float *s = src + q0 + offsets[k];
+                a0 += wk * WN_NAME(load)(s);
+                a1 += wk * WN_NAME(load)(s + WN_VW);
+                a2 += wk * WN_NAME(load)(s + 2 * WN_VW);
+                a3 += wk * WN_NAME(load)(s + 3 * WN_VW);
+            }
+            WN_NAME(store)(tmp, a0);
+            WN_NAME(store)(tmp + WN_VW, a1);
+            WN_NAME(store)(tmp + 2 * WN_VW, a2);
+            WN_NAME(store)(tmp + 3 * WN_VW, a3);
+            WN_NAME(epilogue)(g, tmp, DW_TILE, q0, c, 1, out, e, image);
+        }
+    }
+}
+
+/* Sum of src[0..<n] (squared deviations from `center` when `squares`), with vector partial
+   sums added in a fixed order. */
+static double WN_NAME(sum)(const float *src, long n, int squares, float center) {
+    VEC s0 = (VEC){}, s1 = (VEC){}, s2 = (VEC){}, s3 = (VEC){};
+    long i = 0;
+    for (; i + 4 * WN_VW <= n; i += 4 * WN_VW) {
+        VEC d0 = WN_NAME(load)(src + i) - center, d1 = WN_NAME(load)(src + i + WN_VW) - center;
+        VEC d2 = WN_NAME(load)(src + i + 2 * WN_VW) - center, d3 = WN_NAME(load)(src + i + 3 * WN_VW) - center;
+        if (squares) {
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+        } else {
+            s0 += d0;
+            s1 += d1;
+            s2 += d2;
+            s3 += d3;
+        }
+    }
+    VEC s = (s0 + s1) + (s2 + s3);
+    double total = 0;
+    for (int lane = 0; lane < WN_VW; lane++) total += s[lane];
+    for (; i < n; i++) {
+        const double d = (double)(src[i] - center);
+        total += squares ? d * d : d;
+    }
+    return total;
+}
+
+static void WN_NAME(group_norm)(const float *src, float *dst, int channels, long plane, float epsilon,
+                                const float *scale, const float *shift, int activation, float alpha, float beta) {
+    const long n = (long)channels * plane;
+    if (n == 0) return;
+    const float mean = (float)(WN_NAME(sum)(src, n, 0, 0.0f) / (double)n);
+    const double variance = WN_NAME(sum)(src, n, 1, mean) / (double)n;
+    const float inverse = (float)(1.0 / __builtin_sqrt(variance + (double)epsilon));
+    for (int c = 0; c < channels; c++) {
+        const float a = inverse * (scale ? scale[c] : 1.0f);
+        const float b = shift ? shift[c] : 0.0f;
+        const float *s = src + c * plane;
+        float *d = dst + c * plane;
+        for (long i = 0; i < plane; i++) d[i] = (s[i] - mean) * a + b;
+        if (activation != WN_ACT_NONE) WN_NAME(activation)(d, d, plane, activation, alpha, beta);
+    }
+}
+
+static void WN_NAME(softmax_rows)(const float *source, float *destination, long rows, long length) {
+    for (long row = 0; row < rows; row++) {
+        const float *src = source + row * length;
+        float *dst = destination + row * length;
+        long n = length;
+        float m = -__builtin_inff();
+        long i = 0;
+        if (n >= WN_VW) {
+            VEC mv = WN_NAME(load)(src);
+            for (i = WN_VW; i + WN_VW <= n; i += WN_VW) mv = __builtin_elementwise_max(mv, WN_NAME(load)(src + i));
+            for (int lane = 0; lane < WN_VW; lane++) m = mv[lane] > m ? mv[lane] : m;
+        }
+        for (; i < n; i++) m = src[i] > m ? src[i] : m;
+        VEC sv = (VEC){};
+        i = 0;
+        for (; i + WN_VW <= n; i += WN_VW) {
+            VEC e = WN_NAME(vexp)(WN_NAME(load)(src + i) - m);
+            WN_NAME(store)(dst + i, e);
+            sv += e;
+        }
+        float total = 0;
+        for (int lane = 0; lane < WN_VW; lane++) total += sv[lane];
+        if (i < n) {
+            float t[WN_VW];
+            for (int lane = 0; lane < WN_VW; lane++) t[lane] = i + lane < n ? src[i + lane] - m : -100.0f;
+            VEC e = WN_NAME(vexp)(WN_NAME(load)(t));
+            for (long lane = 0; i + lane < n; lane++) {
+                dst[i + lane] = e[lane];
+                total += e[lane];
+            }
+        }
+        const float inverse = 1.0f / total;
+        for (i = 0; i < n; i++) dst[i] *= inverse;
+    }
+}
+
+#undef VEC
+#undef IVEC
+#undef TILE
+#undef DW_TILE
+#undef WN_MAP

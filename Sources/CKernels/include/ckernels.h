@@ -1,0 +1,97 @@
+#ifndef WINNOW_CKERNELS_H
+#define WINNOW_CKERNELS_H
+/*
+ * Vectorised float32 kernels for inference (direct and depthwise convolution with fused
+ * epilogues, activations, group normalisation, softmax rows). Each kernel is compiled once per
+ * instruction set (AVX-512, AVX2+FMA, and the portable baseline) and the fastest one the CPU
+ * supports is chosen at the first call. Single-threaded: callers split the work.
+ *
+ * Prepared input layout (convolution): every input channel of one image is copied, zero padded,
+ * into `stride * stride` phase planes (phase (py, px) holds padded rows py, py+stride, ... and
+ * columns px, px+stride, ...), each `phase_rows` x `pitch`. A strided convolution then reads
+ * every tap at a constant offset from the output's flattened index q = y * pitch + x, so one
+ * vector of consecutive q serves every stride. Outputs with x >= out_width are computed and
+ * discarded; reads may run up to `wn_conv_slack` floats past the last channel block.
+ */
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum wn_activation_kind {
+    WN_ACT_NONE = 0,
+    WN_ACT_RELU = 1,
+    WN_ACT_CLIP = 2,          /* min(max(x, alpha), beta) */
+    WN_ACT_SIGMOID = 3,
+    WN_ACT_SILU = 4,          /* x * sigmoid(x) */
+    WN_ACT_HARD_SIGMOID = 5,  /* max(0, min(1, alpha * x + beta)) */
+    WN_ACT_HARD_SWISH = 6,    /* x * max(0, min(1, x / 6 + 1 / 2)) */
+    WN_ACT_LEAKY_RELU = 7,    /* x < 0 ? alpha * x : x */
+};
+
+/* What happens to each output value after the sum: + bias[oc], + addend, then the activation. */
+typedef struct wn_epilogue {
+    const float *bias;            /* one value per output channel, or NULL */
+    const float *addend;          /* NULL, or the value added for image 0 */
+    long addend_image_stride;     /* floats between images of the addend */
+    long addend_channel_stride;   /* floats between channels of the addend */
+    int addend_per_pixel;         /* 1: one addend value per output pixel (y * out_width + x); 0: one per channel */
+    int activation;               /* enum wn_activation_kind */
+    float alpha, beta;
+} wn_epilogue;
+
+/* One convolution over prepared input (see the layout above). */
+typedef struct wn_conv_geometry {
+    int channels;                 /* input channels summed per output channel (1 for depthwise) */
+    int out_channels;
+    int out_height, out_width;
+    int pitch;                    /* row pitch of the prepared planes */
+    int taps;                     /* kernel height * kernel width */
+    const long *tap_offsets;      /* per tap: offset inside one channel's prepared block */
+    long channel_stride;          /* floats between input channels' prepared blocks */
+} wn_conv_geometry;
+
+/* The instruction set the kernels run with ("avx512", "avx2", "baseline"): the best the CPU
+   supports, or the environment variable WINNOW_ISA's when the CPU supports that one. */
+const char *wn_instruction_set(void);
+/* Switches to a named instruction set (tests run every variant); returns 0 when unsupported. */
+int wn_select_instruction_set(const char *name);
+/* Flattened outputs per tile of wn_conv_tiles. */
+int wn_conv_tile(void);
+/* Output channels per packed weight block (weights are packed [OC/8][C][taps][8]). */
+int wn_conv_block_rows(void);
+/* Floats the kernels may read past the last prepared channel block. */
+long wn_conv_slack(const wn_conv_geometry *g);
+
+/* Copies `channels` planes height x width into the prepared layout (zero padding), with
+   stride_height * stride_width phase planes per channel. */
+void wn_prepare_input(const float *src, int channels, int height, int width, int pad_top, int pad_left,
+                      int stride_height, int stride_width, int phase_rows, int pitch, long phase_stride,
+                      long channel_stride, float *dst);
+
+/* Dense convolution of one image for tiles [tile_begin, tile_end) and every output channel.
+   `out` is the image's output (out_channels planes of out_height * out_width). */
+void wn_conv_tiles(const wn_conv_geometry *g, const float *prepared, const float *packed_weights,
+                   int tile_begin, int tile_end, float *out, const wn_epilogue *e, int image);
+
+/* Depthwise convolution of channel `channel` of one image: `prepared` is that channel's block,
+   `kernel` its taps; writes plane `channel` of `out` (the image's output). */
+void wn_depthwise(const wn_conv_geometry *g, const float *prepared, const float *kernel, int channel,
+                  float *out, const wn_epilogue *e, int image);
+
+/* dst[i] = activation(src[i]) (dst may equal src). */
+void wn_activation(const float *src, float *dst, long count, int activation, float alpha, float beta);
+
+/* Normalises `channels` planes of `plane` floats together (one group), then per channel
+   y = x_hat * scale[c] + shift[c] (scale/shift may be NULL: 1 and 0), then the activation. */
+void wn_group_norm(const float *src, float *dst, int channels, long plane, float epsilon,
+                   const float *scale, const float *shift, int activation, float alpha, float beta);
+
+/* Softmax over each of `rows` contiguous rows of `length` floats. */
+void wn_softmax_rows(const float *src, float *dst, long rows, long length);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,93 @@
+import CKernels
+
+/// The vectorised float32 kernels behind fused plan steps: activations, group normalisation
+/// with an affine and an activation, softmax over rows. Single calls are single-threaded;
+/// the `Tensor` forms split rows or groups between threads.
+public enum FusedKernels {
+    /// The instruction set the kernels use ("avx512", "avx2" or "baseline").
+    public static var instructionSet: String { String(cString: wn_instruction_set()) }
+
+    /// Switches the kernels to a named instruction set; false when the CPU lacks it.
+    @discardableResult
+    public static func selectInstructionSet(_ name: String) -> Bool { wn_select_instruction_set(name) != 0 }
+
+    /// dst[i] = activation(src[i]); dst may equal src.
+    public static func activation(_ activation: FusedActivation, source: UnsafePointer<Float>, destination: UnsafeMutablePointer<Float>, count: Int) {
+        let (kind, alpha, beta) = activation.code
+        let grain = 1 << 14
+        Parallel.forRange((count + grain - 1) / grain) { range in
+            let lo = range.lowerBound * grain, hi = Swift.min(count, range.upperBound * grain)
+            wn_activation(source + lo, destination + lo, hi - lo, kind, alpha, beta)
+        }
+    }
+
+    /// Group normalisation of `batch` images of `channels` planes of `plane` floats in `groups`
+    /// groups, then per channel `· scale[c] + shift[c]` (nil: 1 and 0), then `activation`.
+    public static func groupNorm(source: UnsafePointer<Float>, destination: UnsafeMutablePointer<Float>, batch: Int, channels: Int,
+                                 plane: Int, groups: Int, epsilon: Float, scale: UnsafePointer<Float>?, shift: UnsafePointer<Float>?,
+                                 activation: FusedActivation) {
+        let (kind, alpha, beta) = activation.code
+        let perGroup = channels / groups
+        Parallel.forRange(batch * groups) { range in
+            for item in range {
+                let g = item % groups
+                let offset = item * perGroup * plane
+                wn_group_norm(source + offset, destination + offset, Int32(perGroup), plane, epsilon,
+                              scale.map { $0 + g * perGroup }, shift.map { $0 + g * perGroup }, kind, alpha, beta)
+            }
+        }
+    }
+
+    /// Softmax over each of `rows` contiguous rows of `length` floats.
+    public static func softmaxRows(source: UnsafePointer<Float>, destination: UnsafeMutablePointer<Float>, rows: Int, length: Int) {
+        Parallel.forRange(rows, grain: Swift.max(1, 4096 / Swift.max(length, 1))) { range in
+            wn_softmax_rows(source + range.lowerBound * length, destination + range.lowerBound * length, range.count, length)
+        }
+    }
+}
+
+extension Tensor {
+    /// `activation` applied to every element of a float32 tensor (new tensor).
+    public func fusedActivation(_ activation: FusedActivation) throws -> Tensor {
+        guard dtype == .float32 else { throw TensorError.unsupportedDType(op: "fusedActivation", dtype: dtype) }
+        let x = contiguous()
+        var out = Tensor(uninitialized: shape, dtype: .float32)
+        FusedKernels.activation(activation, source: x.floatBase, destination: out.storage.pointer(as: Float.self), count: count)
+        _ = out.count
+        return out
+    }
+
+    /// Group normalisation of (N, C, ...) in `groups` groups, then `· scale[c] + shift[c]`
+    /// (C values each, or nil), then `activation` (new tensor).
+    public func fusedGroupNorm(groups: Int, epsilon: Float, scale: Tensor?, shift: Tensor?, activation: FusedActivation = .none) throws -> Tensor {
+        guard dtype == .float32 else { throw TensorError.unsupportedDType(op: "fusedGroupNorm", dtype: dtype) }
+        guard rank >= 2, groups >= 1, shape[1] % groups == 0 else {
+            throw TensorError.shapeMismatch(op: "fusedGroupNorm", detail: "need (N, C, ...) with C divisible by \(groups) groups, got \(shape)")
+        }
+        for t in [scale, shift] {
+            if let t, t.count != shape[1] || t.dtype != .float32 {
+                throw TensorError.shapeMismatch(op: "fusedGroupNorm", detail: "scale and shift need \(shape[1]) float32 values, got \(t.dtype) \(t.shape)")
+            }
+        }
+        let x = contiguous(), s = scale?.contiguous(), b = shift?.contiguous()
+        var out = Tensor(uninitialized: shape, dtype: .float32)
+        FusedKernels.groupNorm(source: x.floatBase, destination: out.storage.pointer(as: Float.self), batch: shape[0], channels: shape[1],
+                               plane: Shape.count(Array(shape.dropFirst(2))), groups: groups, epsilon: epsilon,
+                               scale: s?.floatBase, shift: b?.floatBase, activation: activation)
+        _ = out.count
+        return withExtendedLifetime((s, b)) { out }
+    }
+
+    /// Softmax over the last axis (new tensor).
+    public func fusedSoftmaxLastAxis() throws -> Tensor {
+        guard dtype == .float32, rank >= 1 else { throw TensorError.unsupportedDType(op: "fusedSoftmax", dtype: dtype) }
+        let x = contiguous()
+        var out = Tensor(uninitialized: shape, dtype: .float32)
+        let length = shape[rank - 1]
+        if length > 0 {
+            FusedKernels.softmaxRows(source: x.floatBase, destination: out.storage.pointer(as: Float.self), rows: count / length, length: length)
+        }
+        _ = out.count
+        return out
+    }
+}
