@@ -220,37 +220,50 @@ struct BenchInferCommand: ParsableCommand {
     /// Times every node over `calls` calls (between successive observer calls, so a node's time
     /// includes the executor's bookkeeping for it) and prints totals per op type and the top nodes.
     static func profile(graph: Graph, runner: String, sets: [[String: Tensor]], calls: Int) throws {
-        var perNode = [Double](repeating: 0, count: graph.nodes.count)
+        // Steps of the plan (a fused step counts once, under its fused label) or single nodes.
+        var labels: [String] = [], kinds: [String] = []
+        var perStep: [Double] = []
         var total = 0.0
+        let plan = runner == "plan" ? try ExecutionPlan(graph: graph) : nil
+        let executor = runner == "plan" ? nil : try Executor(graph: graph)
+        if let plan { _ = try plan.run(sets[0]) }
         for call in 0..<calls {
             var last = Timing.monotonicSeconds()
             let start = last
-            let observer: (Int, Double) -> Void = { node, now in
-                perNode[node] += now - last
+            let record: (Int) -> Void = { index in
+                let now = Timing.monotonicSeconds()
+                if index >= perStep.count { perStep += [Double](repeating: 0, count: index + 1 - perStep.count) }
+                perStep[index] += now - last
                 last = now
             }
-            if runner == "plan" {
-                let plan = try ExecutionPlan(graph: graph)
-                _ = try plan.run(sets[call % 2], profiler: { observer($0, Timing.monotonicSeconds()) })
+            if let plan {
+                _ = try plan.run(sets[call % 2], profiler: record)
             } else {
-                let executor = try Executor(graph: graph)
-                _ = try executor.run(sets[call % 2], observer: { node, _, _ in observer(node, Timing.monotonicSeconds()) })
+                _ = try executor!.run(sets[call % 2], observer: { node, _, _ in record(node) })
             }
             total += Timing.monotonicSeconds() - start
         }
+        if let plan {
+            labels = plan.stepLabels
+            kinds = zip(plan.stepLabels, plan.stepNodes).map { label, nodes in nodes.count > 1 ? label : graph.nodes[nodes[0]].opType }
+            labels = zip(plan.stepLabels, plan.stepNodes).map { label, nodes in nodes.count > 1 ? "\(label) → \(graph.nodes[nodes.last!].label)" : label }
+        } else {
+            labels = graph.nodes.map(\.label)
+            kinds = graph.nodes.map(\.opType)
+        }
         var perType: [String: (Double, Int)] = [:]
-        for (index, node) in graph.nodes.enumerated() where perNode[index] > 0 {
-            perType[node.opType, default: (0, 0)].0 += perNode[index]
-            perType[node.opType, default: (0, 0)].1 += 1
+        for (index, time) in perStep.enumerated() where time > 0 && index < kinds.count {
+            perType[kinds[index], default: (0, 0)].0 += time
+            perType[kinds[index], default: (0, 0)].1 += 1
         }
         let scale = 1e3 / Double(calls)
         Console.info(String(format: "profile (%d calls, %.3f ms per call):", calls, total * scale))
         for (type, (time, count)) in perType.sorted(by: { $0.value.0 > $1.value.0 }) {
-            Console.info("  " + type.padding(24) + String(format: " %4d nodes %9.3f ms %5.1f%%", count, time * scale, 100 * time / total))
+            Console.info("  " + type.padding(40) + String(format: " %4d steps %9.3f ms %5.1f%%", count, time * scale, 100 * time / total))
         }
-        Console.info("  slowest nodes:")
-        for index in perNode.indices.sorted(by: { perNode[$0] > perNode[$1] }).prefix(15) {
-            Console.info(String(format: "  %9.3f ms  ", perNode[index] * scale) + graph.nodes[index].label)
+        Console.info("  slowest steps:")
+        for index in perStep.indices.sorted(by: { perStep[$0] > perStep[$1] }).prefix(15) where index < labels.count {
+            Console.info(String(format: "  %9.3f ms  ", perStep[index] * scale) + labels[index])
         }
     }
 
