@@ -41,8 +41,10 @@ struct BenchInferCommand: ParsableCommand {
     @Option(name: .long, help: "Timed calls per runtime (median reported).")
     var runs = 30
 
-    @Option(name: .long, help: "Rounds the timed calls are split into, alternating between the runtimes.")
-    var rounds = 3
+    @Option(name: .long, help: "Rounds the timed calls are split into, alternating between the runtimes (default: 5, at most --runs).")
+    var rounds: Int?
+
+    var roundCount: Int { rounds ?? Swift.min(5, runs) }
 
     @Option(name: .long, help: "Seed of the random inputs.")
     var seed: UInt64 = 1
@@ -68,7 +70,7 @@ struct BenchInferCommand: ParsableCommand {
         if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
         guard warmups >= 0 else { throw ValidationError("--warmups must be at least 0, got \(warmups)") }
         guard runs >= 1 else { throw ValidationError("--runs must be at least 1, got \(runs)") }
-        guard rounds >= 1, rounds <= runs else { throw ValidationError("--rounds must lie in 1...--runs (\(runs)), got \(rounds)") }
+        if let rounds, rounds < 1 || rounds > runs { throw ValidationError("--rounds must lie in 1...--runs (\(runs)), got \(rounds)") }
         if size != nil, try parsedSize() == nil { throw ValidationError("--size must be HxW with positive integers (e.g. 64x64), got '\(size!)'") }
         guard ["plan", "graph"].contains(runner) else { throw ValidationError("--runner must be 'plan' or 'graph', got '\(runner)'") }
     }
@@ -83,6 +85,7 @@ struct BenchInferCommand: ParsableCommand {
     func run() throws {
         try threadOptions.apply()
         let threads = Parallel.threads
+        let rounds = roundCount
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -337,7 +340,14 @@ struct BenchInferCommand: ParsableCommand {
         }
     }
 
+    /// Peak resident set size of this process: VmHWM where /proc has it (ru_maxrss of a process
+    /// started by exec can carry its parent's peak), else ru_maxrss.
     static func peakResidentBytes() -> Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
+            for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+                if let kilobytes = Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first ?? "") { return kilobytes * 1024 }
+            }
+        }
         var usage = rusage()
         getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         return Int(usage.ru_maxrss) * 1024

@@ -169,7 +169,18 @@ for line in sys.stdin:
             times.append((time.perf_counter_ns() - start) / 1e6)
         reply({"times_ms": times})
     elif words[0] == "quit":
-        reply({"peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss})
+        # VmHWM is this process's own peak; ru_maxrss would carry the parent's peak over exec.
+        peak = None
+        try:
+            with open("/proc/self/status") as f:
+                for status in f:
+                    if status.startswith("VmHWM:"):
+                        peak = int(status.split()[1])
+        except OSError:
+            pass
+        if peak is None:
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        reply({"peak_rss_kb": peak})
         break
 """#
 }
