@@ -6,8 +6,10 @@
  * and a `#pragma clang attribute` choosing the target features. No include guard on purpose.
  */
 
-typedef float WN_NAME(vec) __attribute__((vector_size(WN_VW * 4), aligned(4)));
-typedef int WN_NAME(ivec) __attribute__((vector_size(WN_VW * 4), aligned(4)));
+/* Clang extended vectors: a scalar converts to a splat (a plain `(VEC){} + x` would add -0.0
+   semantics and cost an extra scalar add before every broadcast). */
+typedef float WN_NAME(vec) __attribute__((ext_vector_type(WN_VW)));
+typedef int WN_NAME(ivec) __attribute__((ext_vector_type(WN_VW)));
 #define VEC WN_NAME(vec)
 #define IVEC WN_NAME(ivec)
 #define TILE (WN_VW * WN_V)
@@ -24,7 +26,7 @@ static inline __attribute__((always_inline)) void WN_NAME(store)(float *p, VEC v
 }
 
 static inline __attribute__((always_inline)) VEC WN_NAME(splat)(float x) {
-    return (VEC){} + x;
+    return (VEC)(x);
 }
 
 /* e^x: x = k ln2 + r with |r| <= ln2 / 2 (ln2 split in two so k ln2 is exact), e^r by its Taylor
@@ -43,7 +45,7 @@ static inline __attribute__((always_inline)) VEC WN_NAME(vexp)(VEC x) {
     p = p * r + 1.0f;
     p = p * r + 1.0f;
     IVEC bits = (__builtin_convertvector(k, IVEC) + 127) << 23;
-    return p * (VEC)bits;
+    return p * __builtin_bit_cast(VEC, bits);
 }
 
 static inline __attribute__((always_inline)) VEC WN_NAME(vsigmoid)(VEC x) {
@@ -100,15 +102,52 @@ static void WN_NAME(activation)(const float *src, float *dst, long n, int kind, 
     }
 }
 
+/* One vector through an activation (the switch is loop-invariant where this is inlined). */
+static inline __attribute__((always_inline)) VEC WN_NAME(act)(VEC x, int kind, float alpha, float beta) {
+    switch (kind) {
+    case WN_ACT_RELU: return __builtin_elementwise_max(x, WN_NAME(splat)(0.0f));
+    case WN_ACT_CLIP: return WN_NAME(vclamp)(x, alpha, beta);
+    case WN_ACT_SIGMOID: return WN_NAME(vsigmoid)(x);
+    case WN_ACT_SILU: return x * WN_NAME(vsigmoid)(x);
+    case WN_ACT_HARD_SIGMOID: return WN_NAME(vclamp)(x * alpha + beta, 0.0f, 1.0f);
+    case WN_ACT_HARD_SWISH: return x * WN_NAME(vclamp)(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
+    case WN_ACT_LEAKY_RELU:
+        return __builtin_elementwise_max(x, WN_NAME(splat)(0.0f)) + __builtin_elementwise_min(x, WN_NAME(splat)(0.0f)) * alpha;
+    default: return x;
+    }
+}
+
+/* dst[0..<n] = act(src + constant + addend) (addend may be NULL); src and dst may be the same. */
+static inline __attribute__((always_inline)) void WN_NAME(finish)(float *dst, const float *src, float constant, const float *add,
+                                                                   long n, int kind, float alpha, float beta) {
+    long i = 0;
+    for (; i + WN_VW <= n; i += WN_VW) {
+        VEC x = WN_NAME(load)(src + i) + constant;
+        if (add) x += WN_NAME(load)(add + i);
+        WN_NAME(store)(dst + i, WN_NAME(act)(x, kind, alpha, beta));
+    }
+    if (i < n) {
+        float t[WN_VW] = {0}, u[WN_VW] = {0};
+        for (long j = 0; i + j < n; j++) {
+            t[j] = src[i + j];
+            if (add) u[j] = add[i + j];
+        }
+        VEC y = WN_NAME(act)(WN_NAME(load)(t) + constant + WN_NAME(load)(u), kind, alpha, beta);
+        WN_NAME(store)(t, y);
+        for (long j = 0; i + j < n; j++) dst[i + j] = t[j];
+    }
+}
+
 /* Writes the valid outputs of one tile (rows x tile floats in tmp, flattened indices
-   q0 ..< q0 + tile) into their planes with bias, addend and activation. */
+   q0 ..< q0 + tile, bias already added; the activation too when `activated`) into their
+   planes, adding the addend and applying the activation where that is still to do. */
 static void WN_NAME(epilogue)(const wn_conv_geometry *g, const float *tmp, int tile, long q0, int oc0, int rows,
-                              float *out, const wn_epilogue *e, int image) {
+                              float *out, const wn_epilogue *e, int image, int activated) {
     const long oh = g->out_height, ow = g->out_width, pitch = g->pitch;
     const long plane = oh * ow;
+    const int kind = activated ? WN_ACT_NONE : e->activation;
     for (int r = 0; r < rows; r++) {
         const int oc = oc0 + r;
-        const float bias = e->bias ? e->bias[oc] : 0.0f;
         const float *add = e->addend ? e->addend + image * e->addend_image_stride + oc * e->addend_channel_stride : 0;
         const float *row = tmp + (long)r * tile;
         long q = q0;
@@ -122,14 +161,12 @@ static void WN_NAME(epilogue)(const wn_conv_geometry *g, const float *tmp, int t
             if (valid > 0) {
                 float *dst = out + oc * plane + y * ow + x;
                 const float *s = row + (q - q0);
-                if (add && e->addend_per_pixel) {
-                    const float *a = add + y * ow + x;
-                    for (long i = 0; i < valid; i++) dst[i] = s[i] + bias + a[i];
+                if (add && !e->addend_per_pixel) {
+                    /* One value per channel: added like a bias. */
+                    WN_NAME(finish)(dst, s, add[0], 0, valid, kind, e->alpha, e->beta);
                 } else {
-                    const float b = bias + (add ? add[0] : 0.0f);
-                    for (long i = 0; i < valid; i++) dst[i] = s[i] + b;
+                    WN_NAME(finish)(dst, s, 0.0f, add ? add + y * ow + x : 0, valid, kind, e->alpha, e->beta);
                 }
-                if (e->activation != WN_ACT_NONE) WN_NAME(activation)(dst, dst, valid, e->activation, e->alpha, e->beta);
             }
             q += length;
         }
@@ -137,15 +174,15 @@ static void WN_NAME(epilogue)(const wn_conv_geometry *g, const float *tmp, int t
 }
 
 static void WN_NAME(conv_tiles)(const wn_conv_geometry *g, const float *prepared, const float *packed,
-                                int tile_begin, int tile_end, float *out, const wn_epilogue *e, int image) {
+                                int tile_begin, int tile_end, int block_begin, int block_end, float *out,
+                                const wn_epilogue *e, int image) {
     const int channels = g->channels, taps = g->taps, oc = g->out_channels;
     const long cs = g->channel_stride;
     const long *offsets = g->tap_offsets;
-    const int blocks = (oc + 7) / 8;
     float tmp[8 * TILE] __attribute__((aligned(64)));
     for (int t = tile_begin; t < tile_end; t++) {
         const long q0 = (long)t * TILE;
-        for (int b = 0; b < blocks; b++) {
+        for (int b = block_begin; b < block_end; b++) {
             VEC acc[8][WN_V];
             for (int r = 0; r < 8; r++)
                 for (int v = 0; v < WN_V; v++) acc[r][v] = (VEC){};
@@ -163,10 +200,17 @@ static void WN_NAME(conv_tiles)(const wn_conv_geometry *g, const float *prepared
                     w += 8;
                 }
             }
-            for (int r = 0; r < 8; r++)
-                for (int v = 0; v < WN_V; v++) WN_NAME(store)(tmp + r * TILE + v * WN_VW, acc[r][v]);
             const int rows = oc - b * 8 < 8 ? oc - b * 8 : 8;
-            WN_NAME(epilogue)(g, tmp, TILE, q0, b * 8, rows, out, e, image);
+            const int activate = e->addend == 0 && e->activation != WN_ACT_NONE;
+            for (int r = 0; r < 8; r++) {
+                const VEC bias = WN_NAME(splat)(e->bias && r < rows ? e->bias[b * 8 + r] : 0.0f);
+                for (int v = 0; v < WN_V; v++) {
+                    VEC y = acc[r][v] + bias;
+                    if (activate) y = WN_NAME(act)(y, e->activation, e->alpha, e->beta);
+                    WN_NAME(store)(tmp + r * TILE + v * WN_VW, y);
+                }
+            }
+            WN_NAME(epilogue)(g, tmp, TILE, q0, b * 8, rows, out, e, image, activate);
         }
     }
 }
@@ -191,11 +235,23 @@ static void WN_NAME(depthwise)(const wn_conv_geometry *g, const float *prepared,
                 a2 += wk * WN_NAME(load)(s + 2 * WN_VW);
                 a3 += wk * WN_NAME(load)(s + 3 * WN_VW);
             }
+            const VEC bias = WN_NAME(splat)(e->bias ? e->bias[c] : 0.0f);
+            const int activate = e->addend == 0 && e->activation != WN_ACT_NONE;
+            a0 += bias;
+            a1 += bias;
+            a2 += bias;
+            a3 += bias;
+            if (activate) {
+                a0 = WN_NAME(act)(a0, e->activation, e->alpha, e->beta);
+                a1 = WN_NAME(act)(a1, e->activation, e->alpha, e->beta);
+                a2 = WN_NAME(act)(a2, e->activation, e->alpha, e->beta);
+                a3 = WN_NAME(act)(a3, e->activation, e->alpha, e->beta);
+            }
             WN_NAME(store)(tmp, a0);
             WN_NAME(store)(tmp + WN_VW, a1);
             WN_NAME(store)(tmp + 2 * WN_VW, a2);
             WN_NAME(store)(tmp + 3 * WN_VW, a3);
-            WN_NAME(epilogue)(g, tmp, DW_TILE, q0, c, 1, out, e, image);
+            WN_NAME(epilogue)(g, tmp, DW_TILE, q0, c, 1, out, e, image, activate);
         }
     }
 }

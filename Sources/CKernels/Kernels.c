@@ -40,7 +40,7 @@
 typedef struct wn_table {
     const char *name;
     int tile;
-    void (*conv_tiles)(const wn_conv_geometry *, const float *, const float *, int, int, float *, const wn_epilogue *, int);
+    void (*conv_tiles)(const wn_conv_geometry *, const float *, const float *, int, int, int, int, float *, const wn_epilogue *, int);
     void (*depthwise)(const wn_conv_geometry *, const float *, const float *, int, float *, const wn_epilogue *, int);
     void (*activation)(const float *, float *, long, int, float, float);
     void (*group_norm)(const float *, float *, int, long, float, const float *, const float *, int, float, float);
@@ -138,8 +138,8 @@ void wn_prepare_input(const float *src, int channels, int height, int width, int
 }
 
 void wn_conv_tiles(const wn_conv_geometry *g, const float *prepared, const float *packed_weights, int tile_begin,
-                   int tile_end, float *out, const wn_epilogue *e, int image) {
-    wn_table_now()->conv_tiles(g, prepared, packed_weights, tile_begin, tile_end, out, e, image);
+                   int tile_end, int block_begin, int block_end, float *out, const wn_epilogue *e, int image) {
+    wn_table_now()->conv_tiles(g, prepared, packed_weights, tile_begin, tile_end, block_begin, block_end, out, e, image);
 }
 
 void wn_depthwise(const wn_conv_geometry *g, const float *prepared, const float *kernel, int channel, float *out,

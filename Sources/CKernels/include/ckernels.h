@@ -70,10 +70,12 @@ void wn_prepare_input(const float *src, int channels, int height, int width, int
                       int stride_height, int stride_width, int phase_rows, int pitch, long phase_stride,
                       long channel_stride, float *dst);
 
-/* Dense convolution of one image for tiles [tile_begin, tile_end) and every output channel.
-   `out` is the image's output (out_channels planes of out_height * out_width). */
+/* Dense convolution of one image for tiles [tile_begin, tile_end) and output channel blocks
+   [block_begin, block_end) (8 channels each). `out` is the image's output (out_channels planes
+   of out_height * out_width). */
 void wn_conv_tiles(const wn_conv_geometry *g, const float *prepared, const float *packed_weights,
-                   int tile_begin, int tile_end, float *out, const wn_epilogue *e, int image);
+                   int tile_begin, int tile_end, int block_begin, int block_end, float *out,
+                   const wn_epilogue *e, int image);
 
 /* Depthwise convolution of channel `channel` of one image: `prepared` is that channel's block,
    `kernel` its taps; writes plane `channel` of `out` (the image's output). */

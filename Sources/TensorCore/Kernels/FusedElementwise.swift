@@ -15,7 +15,7 @@ public enum FusedKernels {
     public static func activation(_ activation: FusedActivation, source: UnsafePointer<Float>, destination: UnsafeMutablePointer<Float>, count: Int) {
         let (kind, alpha, beta) = activation.code
         let grain = 1 << 14
-        Parallel.forRange((count + grain - 1) / grain) { range in
+        Parallel.forChunksPooled((count + grain - 1) / grain) { _, range in
             let lo = range.lowerBound * grain, hi = Swift.min(count, range.upperBound * grain)
             wn_activation(source + lo, destination + lo, hi - lo, kind, alpha, beta)
         }
@@ -28,7 +28,7 @@ public enum FusedKernels {
                                  activation: FusedActivation) {
         let (kind, alpha, beta) = activation.code
         let perGroup = channels / groups
-        Parallel.forRange(batch * groups) { range in
+        Parallel.forChunksPooled(batch * groups) { _, range in
             for item in range {
                 let g = item % groups
                 let offset = item * perGroup * plane
@@ -40,7 +40,7 @@ public enum FusedKernels {
 
     /// Softmax over each of `rows` contiguous rows of `length` floats.
     public static func softmaxRows(source: UnsafePointer<Float>, destination: UnsafeMutablePointer<Float>, rows: Int, length: Int) {
-        Parallel.forRange(rows, grain: Swift.max(1, 4096 / Swift.max(length, 1))) { range in
+        Parallel.forChunksPooled(rows, grain: Swift.max(1, 4096 / Swift.max(length, 1))) { _, range in
             wn_softmax_rows(source + range.lowerBound * length, destination + range.lowerBound * length, range.count, length)
         }
     }

@@ -225,7 +225,7 @@ public final class PreparedConvolution: @unchecked Sendable {
         let slots = Swift.max(Parallel.threads, 1)
         if isDepthwise { return slots * (l.channelStride + l.slack) }
         let image = channels * l.channelStride + l.slack
-        return Swift.max(slots, input[0]) * image
+        return slots * image
     }
 
     /// Runs on `input` (N, C, H, W) into `output` (N, OC, OH, OW), with `scratch` holding
@@ -260,7 +260,7 @@ public final class PreparedConvolution: @unchecked Sendable {
                 let g = geometry
                 withUnsafePointer(to: &epilogue) { e in
                     withUnsafePointer(to: g) { gp in
-                        Parallel.forChunks(n * c) { chunk, range in
+                        Parallel.forChunksPooled(n * c) { chunk, range in
                             let prepared = scratch + chunk * slot
                             for item in range {
                                 let image = item / c, channel = item % c
@@ -278,36 +278,29 @@ public final class PreparedConvolution: @unchecked Sendable {
             let image = c * l.channelStride + l.slack
             let tile = Int(wn_conv_tile())
             let tiles = (l.outHeight * l.pitch + tile - 1) / tile
+            let blocks = (oc + 7) / 8
             let threads = Parallel.threads
+            // Whole images per item when there are enough of them; otherwise each image is
+            // split (by output channel blocks, else by tiles) and every part prepares its image.
+            let parts = n >= threads || n % threads == 0 ? 1 : Swift.min((threads + n - 1) / n, Swift.max(blocks, tiles))
+            let byBlocks = blocks >= parts
             withUnsafePointer(to: &epilogue) { e in
                 withUnsafePointer(to: &geometry) { gp in
-                    if threads == 1 || n >= 2 * threads {
-                        // Whole images per item: each chunk prepares into its own slot.
-                        Parallel.forChunks(n) { chunk, range in
-                            let prepared = scratch + chunk * image
-                            for i in range {
+                    Parallel.forChunksPooled(n * parts) { chunk, range in
+                        let prepared = scratch + chunk * image
+                        var ready = -1
+                        for item in range {
+                            let i = item / parts, p = item % parts
+                            if ready != i {
                                 wn_prepare_input(input + i * c * inputPlane, Int32(c), Int32(h), Int32(w), pt, pl, sh, sw, rows, pitch,
                                                  l.phaseStride, l.channelStride, prepared)
-                                wn_conv_tiles(gp, prepared, weights, 0, Int32(tiles), output + i * oc * outputPlane, e, Int32(i))
+                                ready = i
                             }
-                        }
-                        return
-                    }
-                    // Few images: prepare them all, then split each image's tiles between threads.
-                    Parallel.forChunks(n * c) { _, range in
-                        for item in range {
-                            let i = item / c, channel = item % c
-                            wn_prepare_input(input + item * inputPlane, 1, Int32(h), Int32(w), pt, pl, sh, sw, rows, pitch,
-                                             l.phaseStride, l.channelStride, scratch + i * image + channel * l.channelStride)
-                        }
-                    }
-                    let pieces = Swift.max(1, Swift.min(tiles, (4 * threads + n - 1) / n))
-                    Parallel.forChunks(n * pieces) { _, range in
-                        for item in range {
-                            let i = item / pieces, p = item % pieces
-                            let t0 = p * tiles / pieces, t1 = (p + 1) * tiles / pieces
-                            if t0 < t1 {
-                                wn_conv_tiles(gp, scratch + i * image, weights, Int32(t0), Int32(t1), output + i * oc * outputPlane, e, Int32(i))
+                            let b0 = byBlocks ? p * blocks / parts : 0, b1 = byBlocks ? (p + 1) * blocks / parts : blocks
+                            let t0 = byBlocks ? 0 : p * tiles / parts, t1 = byBlocks ? tiles : (p + 1) * tiles / parts
+                            if b0 < b1 && t0 < t1 {
+                                wn_conv_tiles(gp, prepared, weights, Int32(t0), Int32(t1), Int32(b0), Int32(b1),
+                                              output + i * oc * outputPlane, e, Int32(i))
                             }
                         }
                     }

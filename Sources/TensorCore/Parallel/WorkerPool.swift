@@ -1,0 +1,169 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Persistent worker threads for the inference kernels' parallel loops. A dispatch through
+/// `DispatchQueue.concurrentPerform` wakes sleeping threads, which costs tens of microseconds;
+/// an inference step of a small batch lasts about as long. These workers spin briefly on a
+/// generation counter after each job (then sleep on a condition variable), so back-to-back
+/// loops start at once. Chunk boundaries are the same static split as `Parallel.forRange`, so
+/// results do not depend on which thread runs a chunk.
+final class WorkerPool: @unchecked Sendable {
+    static let shared = WorkerPool()
+
+    /// One parallel loop: chunk indices are claimed from `next`; `done` counts finished chunks.
+    final class Job: @unchecked Sendable {
+        let body: UnsafeRawPointer
+        let invoke: @convention(c) (UnsafeRawPointer, Int) -> Void
+        let chunks: Int
+        let next = Atomic<Int>(0)
+        let done = Atomic<Int>(0)
+        let generation: Int
+
+        init(body: UnsafeRawPointer, invoke: @convention(c) (UnsafeRawPointer, Int) -> Void, chunks: Int, generation: Int) {
+            self.body = body
+            self.invoke = invoke
+            self.chunks = chunks
+            self.generation = generation
+        }
+
+        /// Runs unclaimed chunks until none is left.
+        func help() {
+            while true {
+                let chunk = next.add(1, ordering: .relaxed).oldValue
+                if chunk >= chunks { return }
+                invoke(body, chunk)
+                done.add(1, ordering: .releasing)
+            }
+        }
+    }
+
+    private let generation = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    /// The current job (guarded by `lock`).
+    private var job: Job?
+    private var workerCount = 0
+    /// Workers with an index at or above this stay out of jobs (the thread count went down).
+    private let active = Atomic<Int>(0)
+    private static let insideKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    private init() {
+        pthread_mutex_init(lock, nil)
+        pthread_cond_init(wake, nil)
+    }
+
+    /// True on a pool worker, or inside a job on the calling thread (nested loops run inline).
+    static var isInsideJob: Bool { pthread_getspecific(insideKey) != nil }
+
+    /// Runs `body(chunk)` for every chunk in `0..<chunks` on up to `threads` threads (the caller
+    /// is one of them) and returns when all are done.
+    func run(chunks: Int, threads: Int, _ body: (Int) -> Void) {
+        if chunks <= 1 || threads <= 1 || Self.isInsideJob {
+            for chunk in 0..<chunks { body(chunk) }
+            return
+        }
+        ensureWorkers(threads - 1)
+        withoutActuallyEscaping(body) { escapable in
+            withUnsafePointer(to: escapable) { pointer in
+                let job = Job(body: UnsafeRawPointer(pointer), invoke: { raw, chunk in
+                    raw.assumingMemoryBound(to: ((Int) -> Void).self).pointee(chunk)
+                }, chunks: chunks, generation: generation.load(ordering: .relaxed) + 1)
+                pthread_mutex_lock(lock)
+                self.job = job
+                generation.store(job.generation, ordering: .releasing)
+                if sleepers.load(ordering: .acquiring) > 0 { pthread_cond_broadcast(wake) }
+                pthread_mutex_unlock(lock)
+                pthread_setspecific(Self.insideKey, UnsafeRawPointer(bitPattern: 1))
+                job.help()
+                pthread_setspecific(Self.insideKey, nil)
+                var spins = 0
+                while job.done.load(ordering: .acquiring) < chunks {
+                    spins += 1
+                    if spins > 2000 { sched_yield() }
+                }
+                pthread_mutex_lock(lock)
+                if self.job === job { self.job = nil }
+                pthread_mutex_unlock(lock)
+            }
+        }
+    }
+
+    private func ensureWorkers(_ count: Int) {
+        active.store(count, ordering: .relaxed)
+        guard workerCount < count else { return }
+        while workerCount < count {
+            let index = workerCount
+            workerCount += 1
+            let box = Unmanaged.passRetained(WorkerStart(pool: self, index: index)).toOpaque()
+            var thread = pthread_t()
+            var attributes = pthread_attr_t()
+            pthread_attr_init(&attributes)
+            pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+            pthread_attr_setstacksize(&attributes, 8 << 20)
+            let created = pthread_create(&thread, &attributes, { raw in
+                let start = Unmanaged<WorkerStart>.fromOpaque(raw!).takeRetainedValue()
+                start.pool.workerLoop(index: start.index)
+                return nil
+            }, box)
+            pthread_attr_destroy(&attributes)
+            if created != 0 {
+                Unmanaged<WorkerStart>.fromOpaque(box).release()
+                workerCount -= 1
+                return
+            }
+        }
+    }
+
+    final class WorkerStart {
+        let pool: WorkerPool
+        let index: Int
+        init(pool: WorkerPool, index: Int) { self.pool = pool; self.index = index }
+    }
+
+    /// Spins about this many polls for the next job before sleeping.
+    static let spinLimit = 200_000
+
+    private func workerLoop(index: Int) {
+        pthread_setspecific(Self.insideKey, UnsafeRawPointer(bitPattern: 1))
+        var seen = generation.load(ordering: .acquiring)
+        while true {
+            var spins = 0
+            while generation.load(ordering: .acquiring) == seen {
+                spins += 1
+                if spins < Self.spinLimit { continue }
+                pthread_mutex_lock(lock)
+                _ = sleepers.add(1, ordering: .sequentiallyConsistent)
+                while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(wake, lock) }
+                _ = sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                pthread_mutex_unlock(lock)
+            }
+            pthread_mutex_lock(lock)
+            let current = job
+            seen = generation.load(ordering: .acquiring)
+            pthread_mutex_unlock(lock)
+            if let current, index < active.load(ordering: .relaxed) { current.help() }
+        }
+    }
+}
+
+extension Parallel {
+    /// Like `forChunks`, on the spinning worker pool: for loops that run often and briefly
+    /// (inference kernels). `body` must not call a multi-threaded BLAS.
+    public static func forChunksPooled(_ count: Int, grain: Int = 1, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let chunks = chunkCount(count, grain: grain)
+        if chunks <= 1 { body(0, 0..<count); return }
+        WorkerPool.shared.run(chunks: chunks, threads: threads) { chunk in
+            let lo = chunk * count / chunks
+            let hi = (chunk + 1) * count / chunks
+            if lo < hi { body(chunk, lo..<hi) }
+        }
+    }
+}
