@@ -120,6 +120,15 @@ static inline __attribute__((always_inline)) VEC WN_NAME(act)(VEC x, int kind, f
 /* dst[0..<n] = act(src + constant + addend) (addend may be NULL); src and dst may be the same. */
 static inline __attribute__((always_inline)) void WN_NAME(finish)(float *dst, const float *src, float constant, const float *add,
                                                                    long n, int kind, float alpha, float beta) {
+    if (kind == WN_ACT_NONE) {
+        /* Plain copy with the additions: short rows (small planes) stay cheap. */
+        if (add) {
+            for (long j = 0; j < n; j++) dst[j] = src[j] + constant + add[j];
+        } else {
+            for (long j = 0; j < n; j++) dst[j] = src[j] + constant;
+        }
+        return;
+    }
     long i = 0;
     for (; i + WN_VW <= n; i += WN_VW) {
         VEC x = WN_NAME(load)(src + i) + constant;
@@ -138,50 +147,177 @@ static inline __attribute__((always_inline)) void WN_NAME(finish)(float *dst, co
     }
 }
 
-/* Writes the valid outputs of one tile (rows x tile floats in tmp, flattened indices
-   q0 ..< q0 + tile, bias already added; the activation too when `activated`) into their
-   planes, adding the addend and applying the activation where that is still to do. */
-static void WN_NAME(epilogue)(const wn_conv_geometry *g, const float *tmp, int tile, long q0, int oc0, int rows,
-                              float *out, const wn_epilogue *e, int image, int activated) {
-    const long oh = g->out_height, ow = g->out_width, pitch = g->pitch;
-    const long plane = oh * ow;
+/* Writes the valid outputs of `length` flattened indices starting at cursor `at` (rows of
+   `length` floats, `stride` apart in tmp, bias already added; the activation too when
+   `activated`) into their planes, adding the addend and applying the activation where that is
+   still to do. */
+static __attribute__((unused)) void WN_NAME(epilogue)(const wn_conv_geometry *g, const float *tmp, int stride, wn_cursor at, int length, int oc0,
+                              int rows, float *out, const wn_epilogue *e, int image, int activated) {
+    const long oh = g->out_height, ow = g->out_width, pitch = g->pitch, phase_rows = g->image_q / g->pitch;
+    const long plane = oh * ow, out_image = (long)g->out_channels * plane;
     const int kind = activated ? WN_ACT_NONE : e->activation;
-    for (int r = 0; r < rows; r++) {
-        const int oc = oc0 + r;
-        const float *add = e->addend ? e->addend + image * e->addend_image_stride + oc * e->addend_channel_stride : 0;
-        const float *row = tmp + (long)r * tile;
-        long q = q0;
-        const long end = q0 + tile;
-        while (q < end) {
-            const long y = q / pitch, x = q - y * pitch;
-            if (y >= oh) break;
-            long length = pitch - x;
-            if (length > end - q) length = end - q;
-            const long valid = x < ow ? (ow - x < length ? ow - x : length) : 0;
-            if (valid > 0) {
-                float *dst = out + oc * plane + y * ow + x;
-                const float *s = row + (q - q0);
+    long done = 0;
+    while (done < length && at.image < g->images) {
+        long segment = at.y < oh ? pitch - at.x : (phase_rows - at.y) * pitch - at.x;
+        if (segment > length - done) segment = length - done;
+        const long valid = at.y < oh && at.x < ow ? (ow - at.x < segment ? ow - at.x : segment) : 0;
+        if (valid > 0) {
+            for (int r = 0; r < rows; r++) {
+                const int oc = oc0 + r;
+                float *dst = out + at.image * out_image + oc * plane + at.y * ow + at.x;
+                const float *s = tmp + (long)r * stride + done;
+                const float *add = e->addend ? e->addend + (image + at.image) * e->addend_image_stride + oc * e->addend_channel_stride : 0;
                 if (add && !e->addend_per_pixel) {
                     /* One value per channel: added like a bias. */
                     WN_NAME(finish)(dst, s, add[0], 0, valid, kind, e->alpha, e->beta);
                 } else {
-                    WN_NAME(finish)(dst, s, 0.0f, add ? add + y * ow + x : 0, valid, kind, e->alpha, e->beta);
+                    WN_NAME(finish)(dst, s, 0.0f, add ? add + at.y * ow + at.x : 0, valid, kind, e->alpha, e->beta);
                 }
             }
-            q += length;
+        }
+        wn_advance(&at, segment, pitch, phase_rows);
+        done += segment;
+    }
+}
+
+/* Finishes `rows` rows of NV vectors of accumulators (bias added here): vectors that fall
+   inside one output row are stored straight into the output (addend and activation in
+   registers); the rest go through tmp and the general epilogue. */
+#if WN_MASKED
+/* AVX-512: every vector is written with masked stores, one per output row it touches, so no
+   output goes through tmp. `pieces` lists, per vector, the rows it touches. */
+static inline int WN_NAME(pieces)(const wn_conv_geometry *g, wn_cursor c, long phase_rows, wn_piece *p) {
+    int n = 0;
+    long lane = 0;
+    while (lane < WN_VW && c.image < g->images) {
+        long step;
+        if (c.y < g->out_height) {
+            step = g->pitch - c.x;
+            const long valid = c.x < g->out_width ? g->out_width - c.x : 0;
+            long end = lane + valid;
+            if (end > WN_VW) end = WN_VW;
+            if (end > lane) {
+                p[n].mask = ((1u << (end - lane)) - 1u) << lane;
+                p[n].image = c.image;
+                p[n].base = c.y * g->out_width + c.x - lane;
+                n++;
+            }
+        } else {
+            step = (phase_rows - c.y) * g->pitch - c.x;
+        }
+        lane += step;
+        wn_advance(&c, step, g->pitch, phase_rows);
+    }
+    return n;
+}
+
+#define WN_PLACE_TILE(NV, START, PIECES, COUNTS)                                                             \
+    do {                                                                                                     \
+        wn_cursor c_ = (START);                                                                              \
+        for (int v = 0; v < NV; v++) {                                                                       \
+            COUNTS[v] = WN_NAME(pieces)(g, c_, phase_rows, PIECES[v]);                                       \
+            wn_advance(&c_, WN_VW, g->pitch, phase_rows);                                                    \
+        }                                                                                                    \
+    } while (0)
+
+/* Finishes `rows` rows of `nv` vectors of accumulators (acc[r * nv + v], bias added here). Out of
+   line, so the accumulators of the compute loop stay in registers. */
+static __attribute__((noinline)) void WN_NAME(finish_tile)(const wn_conv_geometry *g, const wn_epilogue *e, const VEC *acc, int nv,
+                                                            int rows, int oc0, const wn_piece (*pieces)[WN_VW], const int *counts,
+                                                            float *out, int image, float *tmp, int stride) {
+    const long out_image = (long)g->out_channels * g->out_height * g->out_width;
+    const long plane = (long)g->out_height * g->out_width;
+    (void)tmp;
+    (void)stride;
+    for (int r = 0; r < rows; r++) {
+        const int oc = oc0 + r;
+        const VEC bias = WN_NAME(splat)(e->bias ? e->bias[oc] : 0.0f);
+        for (int v = 0; v < nv; v++) {
+            VEC y = acc[r * nv + v] + bias;
+            const wn_piece *pc = pieces[v];
+            if (e->addend) {
+                __m512 a = _mm512_setzero_ps();
+                for (int k = 0; k < counts[v]; k++) {
+                    const float *ab = e->addend + (image + pc[k].image) * e->addend_image_stride + oc * e->addend_channel_stride;
+                    a = e->addend_per_pixel ? _mm512_mask_loadu_ps(a, (__mmask16)pc[k].mask, ab + pc[k].base)
+                                            : _mm512_mask_mov_ps(a, (__mmask16)pc[k].mask, _mm512_set1_ps(ab[0]));
+                }
+                y += __builtin_bit_cast(VEC, a);
+            }
+            y = WN_NAME(act)(y, e->activation, e->alpha, e->beta);
+            const __m512 yy = __builtin_bit_cast(__m512, y);
+            for (int k = 0; k < counts[v]; k++) {
+                float *d = out + pc[k].image * out_image + oc * plane + pc[k].base;
+                if (pc[k].mask == 0xFFFFu) _mm512_storeu_ps(d, yy);
+                else _mm512_mask_storeu_ps(d, (__mmask16)pc[k].mask, yy);
+            }
         }
     }
 }
+
+#define WN_TILE_STATE(NV) wn_piece placement[NV][WN_VW]; int counts[NV]
+#define WN_TILE_ARGS placement, counts
+#else
+/* Finishes `rows` rows of `nv` vectors of accumulators (acc[r * nv + v], bias added here):
+   vectors inside the valid columns of one output row are stored straight into the output, the
+   rest go through tmp (rows `stride` apart) and the general epilogue. */
+static __attribute__((noinline)) void WN_NAME(finish_tile)(const wn_conv_geometry *g, const wn_epilogue *e, const VEC *acc, int nv,
+                                                            int rows, int oc0, const wn_cursor *cursors, const int *direct,
+                                                            float *out, int image, float *tmp, int stride) {
+    const long out_image = (long)g->out_channels * g->out_height * g->out_width;
+    const long plane = (long)g->out_height * g->out_width;
+    const int tmp_activated = e->addend == 0 && e->activation != WN_ACT_NONE;
+    for (int r = 0; r < rows; r++) {
+        const int oc = oc0 + r;
+        const VEC bias = WN_NAME(splat)(e->bias ? e->bias[oc] : 0.0f);
+        for (int v = 0; v < nv; v++) {
+            VEC y = acc[r * nv + v] + bias;
+            if (direct[v]) {
+                const long pixel = cursors[v].y * g->out_width + cursors[v].x;
+                if (e->addend) {
+                    const float *a = e->addend + (image + cursors[v].image) * e->addend_image_stride + oc * e->addend_channel_stride;
+                    y += e->addend_per_pixel ? WN_NAME(load)(a + pixel) : WN_NAME(splat)(a[0]);
+                }
+                y = WN_NAME(act)(y, e->activation, e->alpha, e->beta);
+                WN_NAME(store)(out + cursors[v].image * out_image + oc * plane + pixel, y);
+            } else {
+                if (tmp_activated) y = WN_NAME(act)(y, e->activation, e->alpha, e->beta);
+                WN_NAME(store)(tmp + r * stride + v * WN_VW, y);
+            }
+        }
+    }
+    for (int v = 0; v < nv; v++)
+        if (!direct[v]) WN_NAME(epilogue)(g, tmp + v * WN_VW, stride, cursors[v], WN_VW, oc0, rows, out, e, image, tmp_activated);
+}
+
+/* Cursors of the NV vectors of a tile starting at `start`, and whether each lies inside the valid
+   columns of one output row (then it is stored straight into the output). */
+#define WN_PLACE_TILE(NV, START, CURSORS, DIRECT)                                                            \
+    do {                                                                                                     \
+        wn_cursor c_ = (START);                                                                              \
+        for (int v = 0; v < NV; v++) {                                                                       \
+            CURSORS[v] = c_;                                                                                 \
+            DIRECT[v] = c_.image < g->images && c_.y < g->out_height && c_.x + WN_VW <= g->out_width;          \
+            wn_advance(&c_, WN_VW, g->pitch, phase_rows);                                                    \
+        }                                                                                                    \
+    } while (0)
+#define WN_TILE_STATE(NV) wn_cursor placement[NV]; int counts[NV]
+#define WN_TILE_ARGS placement, counts
+#endif
 
 static void WN_NAME(conv_tiles)(const wn_conv_geometry *g, const float *prepared, const float *packed,
                                 int tile_begin, int tile_end, int block_begin, int block_end, float *out,
                                 const wn_epilogue *e, int image) {
     const int channels = g->channels, taps = g->taps, oc = g->out_channels;
-    const long cs = g->channel_stride;
+    const long cs = g->channel_stride, phase_rows = g->image_q / g->pitch;
     const long *offsets = g->tap_offsets;
     float tmp[8 * TILE] __attribute__((aligned(64)));
+    wn_cursor tile_cursor = wn_cursor_at((long)tile_begin * TILE, g->image_q, g->pitch);
     for (int t = tile_begin; t < tile_end; t++) {
         const long q0 = (long)t * TILE;
+        WN_TILE_STATE(WN_V);
+        WN_PLACE_TILE(WN_V, tile_cursor, placement, counts);
+        wn_advance(&tile_cursor, TILE, g->pitch, phase_rows);
         for (int b = block_begin; b < block_end; b++) {
             VEC acc[8][WN_V];
             for (int r = 0; r < 8; r++)
@@ -201,16 +337,10 @@ static void WN_NAME(conv_tiles)(const wn_conv_geometry *g, const float *prepared
                 }
             }
             const int rows = oc - b * 8 < 8 ? oc - b * 8 : 8;
-            const int activate = e->addend == 0 && e->activation != WN_ACT_NONE;
-            for (int r = 0; r < 8; r++) {
-                const VEC bias = WN_NAME(splat)(e->bias && r < rows ? e->bias[b * 8 + r] : 0.0f);
-                for (int v = 0; v < WN_V; v++) {
-                    VEC y = acc[r][v] + bias;
-                    if (activate) y = WN_NAME(act)(y, e->activation, e->alpha, e->beta);
-                    WN_NAME(store)(tmp + r * TILE + v * WN_VW, y);
-                }
-            }
-            WN_NAME(epilogue)(g, tmp, TILE, q0, b * 8, rows, out, e, image, activate);
+            VEC result[8 * WN_V];
+            for (int r = 0; r < 8; r++)
+                for (int v = 0; v < WN_V; v++) result[r * WN_V + v] = acc[r][v];
+            WN_NAME(finish_tile)(g, e, result, WN_V, rows, b * 8, placement, counts, out, image, tmp, TILE);
         }
     }
 }
@@ -218,41 +348,26 @@ static void WN_NAME(conv_tiles)(const wn_conv_geometry *g, const float *prepared
 static void WN_NAME(depthwise)(const wn_conv_geometry *g, const float *prepared, const float *kernel, int channel,
                                float *out, const wn_epilogue *e, int image) {
     const int taps = g->taps;
-    const long total = (long)g->out_height * g->pitch;
-    const long *offsets = g->tap_offsets;
+    const long total = (long)(g->images - 1) * g->image_q + (long)g->out_height * g->pitch;
+    const long *offsets = g->tap_offsets, phase_rows = g->image_q / g->pitch;
     float tmp[DW_TILE] __attribute__((aligned(64)));
-    {
-        const int c = channel;
-        const float *src = prepared;
-        const float *w = kernel;
-        for (long q0 = 0; q0 < total; q0 += DW_TILE) {
-            VEC a0 = (VEC){}, a1 = (VEC){}, a2 = (VEC){}, a3 = (VEC){};
-            for (int k = 0; k < taps; k++) {
-                const VEC wk = WN_NAME(splat)(w[k]);
-                const float *s = src + q0 + offsets[k];
-                a0 += wk * WN_NAME(load)(s);
-                a1 += wk * WN_NAME(load)(s + WN_VW);
-                a2 += wk * WN_NAME(load)(s + 2 * WN_VW);
-                a3 += wk * WN_NAME(load)(s + 3 * WN_VW);
-            }
-            const VEC bias = WN_NAME(splat)(e->bias ? e->bias[c] : 0.0f);
-            const int activate = e->addend == 0 && e->activation != WN_ACT_NONE;
-            a0 += bias;
-            a1 += bias;
-            a2 += bias;
-            a3 += bias;
-            if (activate) {
-                a0 = WN_NAME(act)(a0, e->activation, e->alpha, e->beta);
-                a1 = WN_NAME(act)(a1, e->activation, e->alpha, e->beta);
-                a2 = WN_NAME(act)(a2, e->activation, e->alpha, e->beta);
-                a3 = WN_NAME(act)(a3, e->activation, e->alpha, e->beta);
-            }
-            WN_NAME(store)(tmp, a0);
-            WN_NAME(store)(tmp + WN_VW, a1);
-            WN_NAME(store)(tmp + 2 * WN_VW, a2);
-            WN_NAME(store)(tmp + 3 * WN_VW, a3);
-            WN_NAME(epilogue)(g, tmp, DW_TILE, q0, c, 1, out, e, image, activate);
+    wn_cursor tile_cursor = {0, 0, 0};
+    const int c = channel;
+    for (long q0 = 0; q0 < total; q0 += DW_TILE) {
+        VEC a0 = (VEC){}, a1 = (VEC){}, a2 = (VEC){}, a3 = (VEC){};
+        for (int k = 0; k < taps; k++) {
+            const VEC wk = WN_NAME(splat)(kernel[k]);
+            const float *s = prepared + q0 + offsets[k];
+            a0 += wk * WN_NAME(load)(s);
+            a1 += wk * WN_NAME(load)(s + WN_VW);
+            a2 += wk * WN_NAME(load)(s + 2 * WN_VW);
+            a3 += wk * WN_NAME(load)(s + 3 * WN_VW);
         }
+        VEC result[4] = {a0, a1, a2, a3};
+        WN_TILE_STATE(4);
+        WN_PLACE_TILE(4, tile_cursor, placement, counts);
+        wn_advance(&tile_cursor, DW_TILE, g->pitch, phase_rows);
+        WN_NAME(finish_tile)(g, e, result, 4, 1, c, placement, counts, out, image, tmp, DW_TILE);
     }
 }
 
@@ -344,3 +459,6 @@ static void WN_NAME(softmax_rows)(const float *source, float *destination, long 
 #undef TILE
 #undef DW_TILE
 #undef WN_MAP
+#undef WN_PLACE_TILE
+#undef WN_TILE_STATE
+#undef WN_TILE_ARGS

@@ -2,12 +2,60 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+#endif
+
+/* Position of a flattened output index: image of the group, row and column in its phase plane. */
+typedef struct wn_cursor {
+    long image, y, x;
+} wn_cursor;
+
+static inline wn_cursor wn_cursor_at(long q, long image_q, long pitch) {
+    wn_cursor c;
+    c.image = q / image_q;
+    const long within = q - c.image * image_q;
+    c.y = within / pitch;
+    c.x = within - c.y * pitch;
+    return c;
+}
+
+/* Moves a cursor `n` indices on without dividing in the common cases. */
+static inline void wn_advance(wn_cursor *c, long n, long pitch, long rows) {
+    c->x += n;
+    if (c->x >= pitch) {
+        if (c->x < 2 * pitch) {
+            c->x -= pitch;
+            c->y += 1;
+        } else {
+            c->y += c->x / pitch;
+            c->x %= pitch;
+        }
+        if (c->y >= rows) {
+            if (c->y < 2 * rows) {
+                c->y -= rows;
+                c->image += 1;
+            } else {
+                c->image += c->y / rows;
+                c->y %= rows;
+            }
+        }
+    }
+}
+
+/* A run of lanes of one output vector that lands in one output row (masked stores). */
+typedef struct wn_piece {
+    unsigned mask;
+    long image, base;
+} wn_piece;
 
 /* The portable variant: plain vectors the compiler lowers to whatever the baseline target has. */
 #define WN_VW 4
 #define WN_V 1
+#define WN_MASKED 0
 #define WN_NAME(x) wn_##x##_baseline
 #include "KernelTemplate.h"
+#undef WN_MASKED
 #undef WN_VW
 #undef WN_V
 #undef WN_NAME
@@ -18,8 +66,10 @@
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #define WN_VW 8
 #define WN_V 1
+#define WN_MASKED 0
 #define WN_NAME(x) wn_##x##_avx2
 #include "KernelTemplate.h"
+#undef WN_MASKED
 #undef WN_VW
 #undef WN_V
 #undef WN_NAME
@@ -29,8 +79,10 @@
 #pragma clang attribute push(__attribute__((target("avx512f,avx512vl,avx512dq,avx512bw,avx2,fma"))), apply_to = function)
 #define WN_VW 16
 #define WN_V 3
+#define WN_MASKED 1
 #define WN_NAME(x) wn_##x##_avx512
 #include "KernelTemplate.h"
+#undef WN_MASKED
 #undef WN_VW
 #undef WN_V
 #undef WN_NAME
@@ -103,34 +155,37 @@ long wn_conv_slack(const wn_conv_geometry *g) {
     return 64 + largest + 16;
 }
 
-void wn_prepare_input(const float *src, int channels, int height, int width, int pad_top, int pad_left,
-                      int stride_height, int stride_width, int phase_rows, int pitch, long phase_stride,
-                      long channel_stride, float *dst) {
-    for (int c = 0; c < channels; c++) {
-        const float *plane = src + (long)c * height * width;
-        for (int py = 0; py < stride_height; py++) {
-            for (int px = 0; px < stride_width; px++) {
-                float *phase = dst + c * channel_stride + (py * stride_width + px) * phase_stride;
-                /* Columns j of this phase whose input column j * stride + px - pad_left lies inside. */
-                int lo = 0;
-                while (lo < pitch && lo * stride_width + px - pad_left < 0) lo++;
-                int hi = lo;
-                while (hi < pitch && hi * stride_width + px - pad_left < width) hi++;
-                for (int r = 0; r < phase_rows; r++) {
-                    float *d = phase + (long)r * pitch;
-                    const int row = r * stride_height + py - pad_top;
-                    if (row < 0 || row >= height) {
-                        memset(d, 0, (size_t)pitch * sizeof(float));
-                        continue;
+void wn_prepare_input(const float *src, int images, long source_image_stride, int channels, int height, int width,
+                      int pad_top, int pad_left, int stride_height, int stride_width, int phase_rows, int pitch,
+                      long image_q, long phase_stride, long channel_stride, float *dst) {
+    for (int py = 0; py < stride_height; py++) {
+        for (int px = 0; px < stride_width; px++) {
+            /* Columns j of this phase whose input column j * stride + px - pad_left lies inside. */
+            int lo = 0;
+            while (lo < pitch && lo * stride_width + px - pad_left < 0) lo++;
+            int hi = lo;
+            while (hi < pitch && hi * stride_width + px - pad_left < width) hi++;
+            const int shift = px - pad_left;
+            for (int c = 0; c < channels; c++) {
+                for (int i = 0; i < images; i++) {
+                    const float *plane = src + i * source_image_stride + (long)c * height * width;
+                    float *phase = dst + c * channel_stride + (py * stride_width + px) * phase_stride + i * image_q;
+                    for (int r = 0; r < phase_rows; r++) {
+                        float *d = phase + (long)r * pitch;
+                        const int row = r * stride_height + py - pad_top;
+                        if (row < 0 || row >= height) {
+                            for (int j = 0; j < pitch; j++) d[j] = 0.0f;
+                            continue;
+                        }
+                        const float *s = plane + (long)row * width;
+                        for (int j = 0; j < lo; j++) d[j] = 0.0f;
+                        if (stride_width == 1) {
+                            for (int j = lo; j < hi; j++) d[j] = s[j + shift];
+                        } else {
+                            for (int j = lo; j < hi; j++) d[j] = s[j * stride_width + shift];
+                        }
+                        for (int j = hi; j < pitch; j++) d[j] = 0.0f;
                     }
-                    const float *s = plane + (long)row * width;
-                    if (lo > 0) memset(d, 0, (size_t)lo * sizeof(float));
-                    if (stride_width == 1) {
-                        if (hi > lo) memcpy(d + lo, s + lo - pad_left, (size_t)(hi - lo) * sizeof(float));
-                    } else {
-                        for (int j = lo; j < hi; j++) d[j] = s[j * stride_width + px - pad_left];
-                    }
-                    if (hi < pitch) memset(d + hi, 0, (size_t)(pitch - hi) * sizeof(float));
                 }
             }
         }

@@ -67,6 +67,12 @@ final class FusedKernelTests: XCTestCase {
         Case(n: 2, c: 12, oc: 12, h: 10, w: 9, k: 3, stride: [1, 1], pads: [1, 1, 1, 1], dilation: [1, 1], depthwise: true),
         Case(n: 3, c: 7, oc: 7, h: 13, w: 12, k: 5, stride: [2, 2], pads: [1, 2, 2, 1], dilation: [1, 1], depthwise: true),
         Case(n: 1, c: 5, oc: 5, h: 9, w: 9, k: 3, stride: [2, 1], pads: [0, 0, 1, 1], dilation: [2, 1], depthwise: true),
+        // Small planes: several images share one prepared group (and its tiles).
+        Case(n: 37, c: 10, oc: 20, h: 2, w: 2, k: 1, stride: [1, 1], pads: [0, 0, 0, 0], dilation: [1, 1]),
+        Case(n: 9, c: 3, oc: 5, h: 3, w: 5, k: 3, stride: [1, 1], pads: [1, 1, 1, 1], dilation: [1, 1]),
+        Case(n: 30, c: 4, oc: 12, h: 4, w: 4, k: 3, stride: [2, 2], pads: [1, 1, 1, 1], dilation: [1, 1]),
+        Case(n: 23, c: 6, oc: 6, h: 4, w: 4, k: 3, stride: [2, 2], pads: [0, 0, 1, 1], dilation: [1, 1], depthwise: true),
+        Case(n: 41, c: 5, oc: 5, h: 2, w: 3, k: 5, stride: [1, 1], pads: [2, 2, 2, 2], dilation: [1, 1], depthwise: true),
     ]
 
     func testConvolutionMatchesNaivePathWithFoldingAddendAndActivation() throws {

@@ -6,12 +6,14 @@
  * instruction set (AVX-512, AVX2+FMA, and the portable baseline) and the fastest one the CPU
  * supports is chosen at the first call. Single-threaded: callers split the work.
  *
- * Prepared input layout (convolution): every input channel of one image is copied, zero padded,
- * into `stride * stride` phase planes (phase (py, px) holds padded rows py, py+stride, ... and
- * columns px, px+stride, ...), each `phase_rows` x `pitch`. A strided convolution then reads
- * every tap at a constant offset from the output's flattened index q = y * pitch + x, so one
- * vector of consecutive q serves every stride. Outputs with x >= out_width are computed and
- * discarded; reads may run up to `wn_conv_slack` floats past the last channel block.
+ * Prepared input layout (convolution): every input channel of a group of images is copied, zero
+ * padded, into `stride * stride` phase planes (phase (py, px) holds padded rows py, py+stride, ...
+ * and columns px, px+stride, ...), each `phase_rows` x `pitch` per image, the group's images one
+ * after another (`image_q` floats apart) inside each phase. A strided convolution then reads
+ * every tap at a constant offset from the output's flattened index
+ * q = image * image_q + y * pitch + x, so one vector of consecutive q serves every stride and,
+ * for small planes, several images. Outputs with x >= out_width or y >= out_height are computed
+ * and discarded; reads may run up to `wn_conv_slack` floats past the last channel block.
  */
 #include <stddef.h>
 
@@ -47,6 +49,8 @@ typedef struct wn_conv_geometry {
     int out_channels;
     int out_height, out_width;
     int pitch;                    /* row pitch of the prepared planes */
+    int images;                   /* images in the prepared group */
+    long image_q;                 /* flattened indices between consecutive images (phase_rows * pitch) */
     int taps;                     /* kernel height * kernel width */
     const long *tap_offsets;      /* per tap: offset inside one channel's prepared block */
     long channel_stride;          /* floats between input channels' prepared blocks */
@@ -64,21 +68,24 @@ int wn_conv_block_rows(void);
 /* Floats the kernels may read past the last prepared channel block. */
 long wn_conv_slack(const wn_conv_geometry *g);
 
-/* Copies `channels` planes height x width into the prepared layout (zero padding), with
-   stride_height * stride_width phase planes per channel. */
-void wn_prepare_input(const float *src, int channels, int height, int width, int pad_top, int pad_left,
-                      int stride_height, int stride_width, int phase_rows, int pitch, long phase_stride,
-                      long channel_stride, float *dst);
+/* Copies `channels` planes height x width of each of `images` images (`source_image_stride`
+   floats apart in src) into the prepared layout (zero padding), with stride_height *
+   stride_width phase planes per channel and images `image_q` floats apart inside a phase. */
+void wn_prepare_input(const float *src, int images, long source_image_stride, int channels, int height, int width,
+                      int pad_top, int pad_left, int stride_height, int stride_width, int phase_rows, int pitch,
+                      long image_q, long phase_stride, long channel_stride, float *dst);
 
-/* Dense convolution of one image for tiles [tile_begin, tile_end) and output channel blocks
-   [block_begin, block_end) (8 channels each). `out` is the image's output (out_channels planes
-   of out_height * out_width). */
+/* Dense convolution of one group of images for tiles [tile_begin, tile_end) and output channel blocks
+   [block_begin, block_end) (8 channels each). `out` is the output of the group's first image
+   (index `image` in the batch, for the addend); images follow at out_channels * out_height *
+   out_width floats. Tiles cover q in [0, (images - 1) * image_q + out_height * pitch). */
 void wn_conv_tiles(const wn_conv_geometry *g, const float *prepared, const float *packed_weights,
                    int tile_begin, int tile_end, int block_begin, int block_end, float *out,
                    const wn_epilogue *e, int image);
 
-/* Depthwise convolution of channel `channel` of one image: `prepared` is that channel's block,
-   `kernel` its taps; writes plane `channel` of `out` (the image's output). */
+/* Depthwise convolution of channel `channel` of a group of images: `prepared` is that channel's
+   block, `kernel` its taps; writes plane `channel` of each image's output (`out` is the first
+   image's output, index `image` in the batch). */
 void wn_depthwise(const wn_conv_geometry *g, const float *prepared, const float *kernel, int channel,
                   float *out, const wn_epilogue *e, int image);
 

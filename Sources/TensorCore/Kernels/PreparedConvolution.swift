@@ -183,13 +183,23 @@ public final class PreparedConvolution: @unchecked Sendable {
         bias?.deallocate()
     }
 
-    /// Geometry of one call on inputs of `height` x `width`.
+    /// Geometry of one call on a batch of `batch` inputs of `height` x `width`, prepared in groups
+    /// of `groupImages` images.
     struct Layout {
-        var outHeight, outWidth, phaseRows, pitch, phaseStride, channelStride, slack: Int
+        var outHeight, outWidth, phaseRows, pitch: Int
+        /// Flattened indices per image inside a phase plane.
+        var imageQ: Int
+        var groupImages, groups: Int
+        var phaseStride, channelStride, slack: Int
         var offsets: [Int]
+        /// Flattened outputs of a full group.
+        var groupQ: Int { (groupImages - 1) * imageQ + outHeight * pitch }
     }
 
-    func layout(height: Int, width: Int) throws -> Layout {
+    /// Flattened outputs a group should hold at least (several tiles), so small planes batch images.
+    static let groupTarget = 512
+
+    func layout(batch: Int, height: Int, width: Int) throws -> Layout {
         let ph = height + pads[0] + pads[2], pw = width + pads[1] + pads[3]
         let spanH = dilationHeight * (kernelHeight - 1) + 1, spanW = dilationWidth * (kernelWidth - 1) + 1
         guard ph >= spanH, pw >= spanW else {
@@ -197,7 +207,9 @@ public final class PreparedConvolution: @unchecked Sendable {
         }
         let oh = (ph - spanH) / strideHeight + 1, ow = (pw - spanW) / strideWidth + 1
         let phaseRows = (ph + strideHeight - 1) / strideHeight, pitch = (pw + strideWidth - 1) / strideWidth
-        let phaseStride = phaseRows * pitch
+        let imageQ = phaseRows * pitch
+        let groupImages = Swift.max(1, Swift.min(batch, (Self.groupTarget + imageQ - 1) / imageQ))
+        let phaseStride = groupImages * imageQ
         var offsets: [Int] = []
         for ky in 0..<kernelHeight {
             for kx in 0..<kernelWidth {
@@ -206,7 +218,8 @@ public final class PreparedConvolution: @unchecked Sendable {
                 offsets.append(phase * phaseStride + (yy / strideHeight) * pitch + xx / strideWidth)
             }
         }
-        return Layout(outHeight: oh, outWidth: ow, phaseRows: phaseRows, pitch: pitch, phaseStride: phaseStride,
+        return Layout(outHeight: oh, outWidth: ow, phaseRows: phaseRows, pitch: pitch, imageQ: imageQ, groupImages: groupImages,
+                      groups: (batch + groupImages - 1) / groupImages, phaseStride: phaseStride,
                       channelStride: strideHeight * strideWidth * phaseStride, slack: 64 + (offsets.max() ?? 0) + 16, offsets: offsets)
     }
 
@@ -215,17 +228,16 @@ public final class PreparedConvolution: @unchecked Sendable {
         guard input.count == 4, input[1] == channels else {
             throw TensorError.shapeMismatch(op: "conv2d", detail: "input must be (N, \(channels), H, W), got \(input)")
         }
-        let l = try layout(height: input[2], width: input[3])
+        let l = try layout(batch: input[0], height: input[2], width: input[3])
         return [input[0], outChannels, l.outHeight, l.outWidth]
     }
 
     /// Floats of scratch memory `run` needs for an input of shape (N, C, H, W).
     public func scratchCount(input: [Int]) throws -> Int {
-        let l = try layout(height: input[2], width: input[3])
+        let l = try layout(batch: input[0], height: input[2], width: input[3])
         let slots = Swift.max(Parallel.threads, 1)
         if isDepthwise { return slots * (l.channelStride + l.slack) }
-        let image = channels * l.channelStride + l.slack
-        return slots * image
+        return slots * (channels * l.channelStride + l.slack)
     }
 
     /// Runs on `input` (N, C, H, W) into `output` (N, OC, OH, OW), with `scratch` holding
@@ -240,7 +252,8 @@ public final class PreparedConvolution: @unchecked Sendable {
             throw TensorError.invalidArgument(op: "conv2d", detail: "scratch holds \(scratchBuffer.count) floats, \(needed) needed (the thread count may have grown)")
         }
         let n = shape[0], h = shape[2], w = shape[3]
-        let l = try layout(height: h, width: w)
+        let l = try layout(batch: n, height: h, width: w)
+        guard l.outHeight > 0, l.outWidth > 0, n > 0 else { return }
         let (kind, alpha, beta) = activation.code
         var epilogue = wn_epilogue(bias: bias.map { UnsafePointer($0) }, addend: addend?.base,
                                    addend_image_stride: addend?.imageStride ?? 0, addend_channel_stride: addend?.channelStride ?? 0,
@@ -248,60 +261,67 @@ public final class PreparedConvolution: @unchecked Sendable {
         let inputPlane = h * w, outputPlane = l.outHeight * l.outWidth
         let pt = Int32(pads[0]), pl = Int32(pads[1]), sh = Int32(strideHeight), sw = Int32(strideWidth)
         let rows = Int32(l.phaseRows), pitch = Int32(l.pitch)
-        try l.offsets.withUnsafeBufferPointer { offsets in
-            var geometry = wn_conv_geometry(channels: Int32(isDepthwise ? 1 : channels), out_channels: Int32(outChannels),
-                                            out_height: Int32(l.outHeight), out_width: Int32(l.outWidth), pitch: pitch,
-                                            taps: Int32(kernelHeight * kernelWidth), tap_offsets: offsets.baseAddress,
-                                            channel_stride: l.channelStride)
-            guard geometry.out_height > 0 else { throw TensorError.invalidArgument(op: "conv2d", detail: "empty output") }
+        let c = channels, oc = outChannels, per = l.groupImages
+        /// Copies channels [c0, c0 + count) of the images of `group` into `prepared`.
+        func prepare(group: Int, channel c0: Int, count: Int, into prepared: UnsafeMutablePointer<Float>) {
+            let first = group * per
+            wn_prepare_input(input + (first * c + c0) * inputPlane, Int32(Swift.min(per, n - first)), c * inputPlane, Int32(count),
+                             Int32(h), Int32(w), pt, pl, sh, sw, rows, pitch, l.imageQ, l.phaseStride, l.channelStride, prepared)
+        }
+        l.offsets.withUnsafeBufferPointer { offsets in
+            let base = wn_conv_geometry(channels: Int32(isDepthwise ? 1 : c), out_channels: Int32(oc),
+                                        out_height: Int32(l.outHeight), out_width: Int32(l.outWidth), pitch: pitch,
+                                        images: Int32(per), image_q: l.imageQ,
+                                        taps: Int32(kernelHeight * kernelWidth), tap_offsets: offsets.baseAddress,
+                                        channel_stride: l.channelStride)
+            /// The geometry of `group` (the last one may hold fewer images).
+            func geometry(_ group: Int) -> wn_conv_geometry {
+                var g = base
+                g.images = Int32(Swift.min(per, n - group * per))
+                return g
+            }
             let weights = UnsafePointer(self.weights)
-            if isDepthwise {
-                let c = channels, taps = kernelHeight * kernelWidth, slot = l.channelStride + l.slack
-                let g = geometry
-                withUnsafePointer(to: &epilogue) { e in
-                    withUnsafePointer(to: g) { gp in
-                        Parallel.forChunksPooled(n * c) { chunk, range in
-                            let prepared = scratch + chunk * slot
-                            for item in range {
-                                let image = item / c, channel = item % c
-                                wn_prepare_input(input + item * inputPlane, 1, Int32(h), Int32(w), pt, pl, sh, sw, rows, pitch,
-                                                 l.phaseStride, l.channelStride, prepared)
-                                wn_depthwise(gp, prepared, weights + channel * taps, Int32(channel),
-                                             output + image * c * outputPlane, e, Int32(image))
-                            }
+            withUnsafePointer(to: &epilogue) { e in
+                if isDepthwise {
+                    let taps = kernelHeight * kernelWidth, slot = l.channelStride + l.slack
+                    Parallel.forChunksPooled(l.groups * c) { chunk, range in
+                        let prepared = scratch + chunk * slot
+                        for item in range {
+                            let group = item / c, channel = item % c
+                            prepare(group: group, channel: channel, count: 1, into: prepared)
+                            var g = geometry(group)
+                            wn_depthwise(&g, prepared, weights + channel * taps, Int32(channel),
+                                         output + group * per * oc * outputPlane, e, Int32(group * per))
                         }
                     }
+                    return
                 }
-                return
-            }
-            let c = channels, oc = outChannels
-            let image = c * l.channelStride + l.slack
-            let tile = Int(wn_conv_tile())
-            let tiles = (l.outHeight * l.pitch + tile - 1) / tile
-            let blocks = (oc + 7) / 8
-            let threads = Parallel.threads
-            // Whole images per item when there are enough of them; otherwise each image is
-            // split (by output channel blocks, else by tiles) and every part prepares its image.
-            let parts = n >= threads || n % threads == 0 ? 1 : Swift.min((threads + n - 1) / n, Swift.max(blocks, tiles))
-            let byBlocks = blocks >= parts
-            withUnsafePointer(to: &epilogue) { e in
-                withUnsafePointer(to: &geometry) { gp in
-                    Parallel.forChunksPooled(n * parts) { chunk, range in
-                        let prepared = scratch + chunk * image
-                        var ready = -1
-                        for item in range {
-                            let i = item / parts, p = item % parts
-                            if ready != i {
-                                wn_prepare_input(input + i * c * inputPlane, Int32(c), Int32(h), Int32(w), pt, pl, sh, sw, rows, pitch,
-                                                 l.phaseStride, l.channelStride, prepared)
-                                ready = i
-                            }
-                            let b0 = byBlocks ? p * blocks / parts : 0, b1 = byBlocks ? (p + 1) * blocks / parts : blocks
-                            let t0 = byBlocks ? 0 : p * tiles / parts, t1 = byBlocks ? tiles : (p + 1) * tiles / parts
-                            if b0 < b1 && t0 < t1 {
-                                wn_conv_tiles(gp, prepared, weights, Int32(t0), Int32(t1), Int32(b0), Int32(b1),
-                                              output + i * oc * outputPlane, e, Int32(i))
-                            }
+                let tile = Int(wn_conv_tile())
+                let blocks = (oc + 7) / 8
+                let threads = Parallel.threads
+                // Whole groups per item when there are enough of them; otherwise each group is
+                // split (by output channel blocks, else by tiles) and every part prepares its group.
+                let groupTiles = (l.groupQ + tile - 1) / tile
+                let parts = l.groups >= threads || l.groups % threads == 0 ? 1
+                    : Swift.min((threads + l.groups - 1) / l.groups, Swift.max(blocks, groupTiles))
+                let byBlocks = blocks >= parts
+                let slot = c * l.channelStride + l.slack
+                Parallel.forChunksPooled(l.groups * parts) { chunk, range in
+                    let prepared = scratch + chunk * slot
+                    var ready = -1
+                    for item in range {
+                        let group = item / parts, p = item % parts
+                        if ready != group {
+                            prepare(group: group, channel: 0, count: c, into: prepared)
+                            ready = group
+                        }
+                        var g = geometry(group)
+                        let tiles = (Int(g.images - 1) * l.imageQ + l.outHeight * l.pitch + tile - 1) / tile
+                        let b0 = byBlocks ? p * blocks / parts : 0, b1 = byBlocks ? (p + 1) * blocks / parts : blocks
+                        let t0 = byBlocks ? 0 : p * tiles / parts, t1 = byBlocks ? tiles : (p + 1) * tiles / parts
+                        if b0 < b1 && t0 < t1 {
+                            wn_conv_tiles(&g, prepared, weights, Int32(t0), Int32(t1), Int32(b0), Int32(b1),
+                                          output + group * per * oc * outputPlane, e, Int32(group * per))
                         }
                     }
                 }
