@@ -43,7 +43,10 @@ public final class ExecutionPlan: @unchecked Sendable {
                 let key = Specialization.key(feeds)
                 if let current = specialization, current.key == key, current.parametersUnchanged() {
                     do {
-                        return try current.run(feeds, profiler: profiler)
+                        // The plan's kernels own the threads (DESIGN.md: one owner of parallelism):
+                        // BLAS calls inside it run single-threaded, so no BLAS worker is left
+                        // spinning beside the kernels' workers.
+                        return try Parallel.withSingleThreadedBLAS { try current.run(feeds, profiler: profiler) }
                     } catch is PlanMismatch {
                         specialization = nil
                     }

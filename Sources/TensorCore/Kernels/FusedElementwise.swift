@@ -14,10 +14,8 @@ public enum FusedKernels {
     /// dst[i] = activation(src[i]); dst may equal src.
     public static func activation(_ activation: FusedActivation, source: UnsafePointer<Float>, destination: UnsafeMutablePointer<Float>, count: Int) {
         let (kind, alpha, beta) = activation.code
-        let grain = 1 << 14
-        Parallel.forChunksPooled((count + grain - 1) / grain) { _, range in
-            let lo = range.lowerBound * grain, hi = Swift.min(count, range.upperBound * grain)
-            wn_activation(source + lo, destination + lo, hi - lo, kind, alpha, beta)
+        Parallel.forChunksPooled(count, grain: 1 << 14) { _, range in
+            wn_activation(source + range.lowerBound, destination + range.lowerBound, range.count, kind, alpha, beta)
         }
     }
 
@@ -28,13 +26,11 @@ public enum FusedKernels {
                                  activation: FusedActivation) {
         let (kind, alpha, beta) = activation.code
         let perGroup = channels / groups
-        Parallel.forChunksPooled(batch * groups) { _, range in
-            for item in range {
-                let g = item % groups
-                let offset = item * perGroup * plane
-                wn_group_norm(source + offset, destination + offset, Int32(perGroup), plane, epsilon,
-                              scale.map { $0 + g * perGroup }, shift.map { $0 + g * perGroup }, kind, alpha, beta)
-            }
+        Parallel.forEachPooled(batch * groups) { _, item in
+            let g = item % groups
+            let offset = item * perGroup * plane
+            wn_group_norm(source + offset, destination + offset, Int32(perGroup), plane, epsilon,
+                          scale.map { $0 + g * perGroup }, shift.map { $0 + g * perGroup }, kind, alpha, beta)
         }
     }
 

@@ -235,10 +235,14 @@ public final class PreparedConvolution: @unchecked Sendable {
     /// Floats of scratch memory `run` needs for an input of shape (N, C, H, W).
     public func scratchCount(input: [Int]) throws -> Int {
         let l = try layout(batch: input[0], height: input[2], width: input[3])
-        let slots = Swift.max(Parallel.threads, 1)
-        if isDepthwise { return slots * (l.channelStride + l.slack) }
+        let threads = Swift.max(Parallel.threads, 1)
+        if isDepthwise { return threads * (l.channelStride + l.slack) }
+        let slots = preparesAllGroups(l, threads: threads) ? l.groups : threads
         return slots * (channels * l.channelStride + l.slack)
     }
+
+    /// Few groups: all are prepared first, then their work is split finely between threads.
+    func preparesAllGroups(_ l: Layout, threads: Int) -> Bool { threads > 1 && l.groups < 2 * threads }
 
     /// Runs on `input` (N, C, H, W) into `output` (N, OC, OH, OW), with `scratch` holding
     /// `scratchCount(input:)` floats. `output` must not overlap `input`; it may be the addend.
@@ -284,45 +288,54 @@ public final class PreparedConvolution: @unchecked Sendable {
             withUnsafePointer(to: &epilogue) { e in
                 if isDepthwise {
                     let taps = kernelHeight * kernelWidth, slot = l.channelStride + l.slack
-                    Parallel.forChunksPooled(l.groups * c) { chunk, range in
-                        let prepared = scratch + chunk * slot
-                        for item in range {
-                            let group = item / c, channel = item % c
-                            prepare(group: group, channel: channel, count: 1, into: prepared)
-                            var g = geometry(group)
-                            wn_depthwise(&g, prepared, weights + channel * taps, Int32(channel),
-                                         output + group * per * oc * outputPlane, e, Int32(group * per))
-                        }
+                    Parallel.forEachPooled(l.groups * c) { worker, item in
+                        let prepared = scratch + worker * slot
+                        let group = item / c, channel = item % c
+                        prepare(group: group, channel: channel, count: 1, into: prepared)
+                        var g = geometry(group)
+                        wn_depthwise(&g, prepared, weights + channel * taps, Int32(channel),
+                                     output + group * per * oc * outputPlane, e, Int32(group * per))
                     }
                     return
                 }
                 let tile = Int(wn_conv_tile())
                 let blocks = (oc + 7) / 8
                 let threads = Parallel.threads
-                // Whole groups per item when there are enough of them; otherwise each group is
-                // split (by output channel blocks, else by tiles) and every part prepares its group.
-                let groupTiles = (l.groupQ + tile - 1) / tile
-                let parts = l.groups >= threads || l.groups % threads == 0 ? 1
-                    : Swift.min((threads + l.groups - 1) / l.groups, Swift.max(blocks, groupTiles))
-                let byBlocks = blocks >= parts
                 let slot = c * l.channelStride + l.slack
-                Parallel.forChunksPooled(l.groups * parts) { chunk, range in
-                    let prepared = scratch + chunk * slot
-                    var ready = -1
-                    for item in range {
-                        let group = item / parts, p = item % parts
-                        if ready != group {
-                            prepare(group: group, channel: 0, count: c, into: prepared)
-                            ready = group
-                        }
+                func tiles(_ g: wn_conv_geometry) -> Int { (Int(g.images - 1) * l.imageQ + l.outHeight * l.pitch + tile - 1) / tile }
+                if !preparesAllGroups(l, threads: threads) {
+                    // Many groups: a thread prepares a group into its own slot and computes all of it.
+                    Parallel.forEachPooled(l.groups) { worker, group in
+                        let prepared = scratch + worker * slot
+                        prepare(group: group, channel: 0, count: c, into: prepared)
                         var g = geometry(group)
-                        let tiles = (Int(g.images - 1) * l.imageQ + l.outHeight * l.pitch + tile - 1) / tile
-                        let b0 = byBlocks ? p * blocks / parts : 0, b1 = byBlocks ? (p + 1) * blocks / parts : blocks
-                        let t0 = byBlocks ? 0 : p * tiles / parts, t1 = byBlocks ? tiles : (p + 1) * tiles / parts
-                        if b0 < b1 && t0 < t1 {
-                            wn_conv_tiles(&g, prepared, weights, Int32(t0), Int32(t1), Int32(b0), Int32(b1),
-                                          output + group * per * oc * outputPlane, e, Int32(group * per))
-                        }
+                        wn_conv_tiles(&g, prepared, weights, 0, Int32(tiles(g)), 0, Int32(blocks),
+                                      output + group * per * oc * outputPlane, e, Int32(group * per))
+                    }
+                    return
+                }
+                // Few groups: prepare all of them, then split each into parts of output channel
+                // blocks x tiles, several per thread, so a thread that the machine delays holds up
+                // little of the work.
+                Parallel.forEachPooled(l.groups * c) { _, item in
+                    let group = item / c, channel = item % c
+                    prepare(group: group, channel: channel, count: 1, into: scratch + group * slot + channel * l.channelStride)
+                }
+                let target = Swift.max(1, (4 * threads + l.groups - 1) / l.groups)
+                let groupTiles = (l.groupQ + tile - 1) / tile
+                let blockParts = Swift.min(blocks, target)
+                let tileParts = Swift.max(1, Swift.min(groupTiles, (target + blockParts - 1) / blockParts))
+                let parts = blockParts * tileParts
+                Parallel.forEachPooled(l.groups * parts) { _, item in
+                    let group = item / parts, p = item % parts
+                    let bp = p / tileParts, tp = p % tileParts
+                    var g = geometry(group)
+                    let count = tiles(g)
+                    let b0 = bp * blocks / blockParts, b1 = (bp + 1) * blocks / blockParts
+                    let t0 = tp * count / tileParts, t1 = (tp + 1) * count / tileParts
+                    if b0 < b1 && t0 < t1 {
+                        wn_conv_tiles(&g, scratch + group * slot, weights, Int32(t0), Int32(t1), Int32(b0), Int32(b1),
+                                      output + group * per * oc * outputPlane, e, Int32(group * per))
                     }
                 }
             }

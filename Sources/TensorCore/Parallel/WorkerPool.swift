@@ -7,33 +7,33 @@ import Glibc
 /// `DispatchQueue.concurrentPerform` wakes sleeping threads, which costs tens of microseconds;
 /// an inference step of a small batch lasts about as long. These workers spin briefly on a
 /// generation counter after each job (then sleep on a condition variable), so back-to-back
-/// loops start at once. Chunk boundaries are the same static split as `Parallel.forRange`, so
-/// results do not depend on which thread runs a chunk.
+/// loops start at once. Items are claimed one at a time, so a thread the machine's other load
+/// delays holds up at most one item; each item's result does not depend on which thread runs it.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
 
-    /// One parallel loop: chunk indices are claimed from `next`; `done` counts finished chunks.
+    /// One parallel loop: item indices are claimed from `next`; `done` counts finished items.
     final class Job: @unchecked Sendable {
         let body: UnsafeRawPointer
-        let invoke: @convention(c) (UnsafeRawPointer, Int) -> Void
+        let invoke: @convention(c) (UnsafeRawPointer, Int, Int) -> Void
         let chunks: Int
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let generation: Int
 
-        init(body: UnsafeRawPointer, invoke: @convention(c) (UnsafeRawPointer, Int) -> Void, chunks: Int, generation: Int) {
+        init(body: UnsafeRawPointer, invoke: @convention(c) (UnsafeRawPointer, Int, Int) -> Void, chunks: Int, generation: Int) {
             self.body = body
             self.invoke = invoke
             self.chunks = chunks
             self.generation = generation
         }
 
-        /// Runs unclaimed chunks until none is left.
-        func help() {
+        /// Runs unclaimed items until none is left; `worker` is the caller's thread index.
+        func help(worker: Int) {
             while true {
                 let chunk = next.add(1, ordering: .relaxed).oldValue
                 if chunk >= chunks { return }
-                invoke(body, chunk)
+                invoke(body, worker, chunk)
                 done.add(1, ordering: .releasing)
             }
         }
@@ -62,18 +62,18 @@ final class WorkerPool: @unchecked Sendable {
     /// True on a pool worker, or inside a job on the calling thread (nested loops run inline).
     static var isInsideJob: Bool { pthread_getspecific(insideKey) != nil }
 
-    /// Runs `body(chunk)` for every chunk in `0..<chunks` on up to `threads` threads (the caller
-    /// is one of them) and returns when all are done.
-    func run(chunks: Int, threads: Int, _ body: (Int) -> Void) {
+    /// Runs `body(worker, item)` for every item in `0..<chunks` on up to `threads` threads (the
+    /// caller is worker 0, pool threads 1 ..< threads) and returns when all are done.
+    func run(chunks: Int, threads: Int, _ body: (_ worker: Int, _ item: Int) -> Void) {
         if chunks <= 1 || threads <= 1 || Self.isInsideJob {
-            for chunk in 0..<chunks { body(chunk) }
+            for chunk in 0..<chunks { body(0, chunk) }
             return
         }
         ensureWorkers(threads - 1)
         withoutActuallyEscaping(body) { escapable in
             withUnsafePointer(to: escapable) { pointer in
-                let job = Job(body: UnsafeRawPointer(pointer), invoke: { raw, chunk in
-                    raw.assumingMemoryBound(to: ((Int) -> Void).self).pointee(chunk)
+                let job = Job(body: UnsafeRawPointer(pointer), invoke: { raw, worker, chunk in
+                    raw.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee(worker, chunk)
                 }, chunks: chunks, generation: generation.load(ordering: .relaxed) + 1)
                 pthread_mutex_lock(lock)
                 self.job = job
@@ -81,7 +81,7 @@ final class WorkerPool: @unchecked Sendable {
                 if sleepers.load(ordering: .acquiring) > 0 { pthread_cond_broadcast(wake) }
                 pthread_mutex_unlock(lock)
                 pthread_setspecific(Self.insideKey, UnsafeRawPointer(bitPattern: 1))
-                job.help()
+                job.help(worker: 0)
                 pthread_setspecific(Self.insideKey, nil)
                 var spins = 0
                 while job.done.load(ordering: .acquiring) < chunks {
@@ -148,22 +148,32 @@ final class WorkerPool: @unchecked Sendable {
             let current = job
             seen = generation.load(ordering: .acquiring)
             pthread_mutex_unlock(lock)
-            if let current, index < active.load(ordering: .relaxed) { current.help() }
+            if let current, index < active.load(ordering: .relaxed) { current.help(worker: index + 1) }
         }
     }
 }
 
 extension Parallel {
-    /// Like `forChunks`, on the spinning worker pool: for loops that run often and briefly
-    /// (inference kernels). `body` must not call a multi-threaded BLAS.
-    public static func forChunksPooled(_ count: Int, grain: Int = 1, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
+    /// Runs `body(worker, item)` for every item in `0..<count` on the spinning worker pool (for
+    /// loops that run often and briefly: inference kernels). Items are claimed one at a time;
+    /// `worker` (in `0..<threads`) names the thread, for per-thread scratch. `body` must not call
+    /// a multi-threaded BLAS.
+    public static func forEachPooled(_ count: Int, _ body: (_ worker: Int, _ item: Int) -> Void) {
         guard count > 0 else { return }
-        let chunks = chunkCount(count, grain: grain)
-        if chunks <= 1 { body(0, 0..<count); return }
-        WorkerPool.shared.run(chunks: chunks, threads: threads) { chunk in
-            let lo = chunk * count / chunks
-            let hi = (chunk + 1) * count / chunks
-            if lo < hi { body(chunk, lo..<hi) }
+        if count == 1 || threads == 1 {
+            for item in 0..<count { body(0, item) }
+            return
+        }
+        WorkerPool.shared.run(chunks: count, threads: threads, body)
+    }
+
+    /// `forEachPooled` over ranges of about `grain` items (cheap items, few claims).
+    public static func forChunksPooled(_ count: Int, grain: Int = 1, _ body: (_ worker: Int, _ range: Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let size = Swift.max(grain, 1)
+        let pieces = (count + size - 1) / size
+        forEachPooled(pieces) { worker, piece in
+            body(worker, (piece * size)..<Swift.min(count, (piece + 1) * size))
         }
     }
 }

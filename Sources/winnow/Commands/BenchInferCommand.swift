@@ -18,7 +18,8 @@ struct BenchInferCommand: ParsableCommand {
         [0, 1000)), two distinct sets used in turn, so no call sees the input of the call before. \
         After the warm-ups, the timed calls run in rounds that alternate between Winnow and \
         onnxruntime (a Python subprocess, intra_op_num_threads = --threads), so both see the same \
-        machine load. The reported times are medians; the spread is [min, max] and the quartiles. \
+        machine load, with a 0.1 s pause before each turn so neither runs beside the other's \
+        spinning worker threads. The reported times are medians; the spread is [min, max] and the quartiles. \
         When a graph input's batch (or, with --size, its height and width) is fixed in the file \
         and the option asks for another, a copy with free axes is written and both runtimes run \
         that copy. Peak memory is the maximum resident set size of each process (Winnow's \
@@ -148,13 +149,19 @@ struct BenchInferCommand: ParsableCommand {
         var call = 0
         for round in 0..<rounds {
             let count = (round + 1) * runs / rounds - round * runs / rounds
+            // Both runtimes keep worker threads spinning briefly after a call; a pause before
+            // each turn lets the other's spinners go to sleep, so neither runs beside them.
+            Thread.sleep(forTimeInterval: Self.turnPause)
             for i in 0..<count {
                 let feeds = sets[(call + i) % 2]
                 let start = Timing.monotonicSeconds()
                 _ = try forward(feeds)
                 winnowTimes.append((Timing.monotonicSeconds() - start) * 1e3)
             }
-            if let peer { peerTimes += try peer.run(count: count, first: call) }
+            if let peer {
+                Thread.sleep(forTimeInterval: Self.turnPause)
+                peerTimes += try peer.run(count: count, first: call)
+            }
             call += count
             Console.info("  round \(round + 1)/\(rounds): winnow \(Self.format(Self.median(Array(winnowTimes.suffix(count))))) ms"
                          + (peer != nil ? ", onnxruntime \(Self.format(Self.median(Array(peerTimes.suffix(count))))) ms" : ""))
@@ -269,6 +276,9 @@ struct BenchInferCommand: ParsableCommand {
             Console.info(String(format: "  %9.3f ms  ", perStep[index] * scale) + labels[index])
         }
     }
+
+    /// Seconds between one runtime's turn and the other's.
+    static let turnPause = 0.1
 
     /// Concrete input shapes, and whether the file's fixed axes must be freed in a copy.
     struct InputShapes {
