@@ -220,21 +220,32 @@ static inline int WN_NAME(pieces)(const wn_conv_geometry *g, wn_cursor c, long p
         }                                                                                                    \
     } while (0)
 
-/* Finishes `rows` rows of `nv` vectors of accumulators (acc[r * nv + v], bias added here). Out of
-   line, so the accumulators of the compute loop stay in registers. */
-static __attribute__((noinline)) void WN_NAME(finish_tile)(const wn_conv_geometry *g, const wn_epilogue *e, const VEC *acc, int nv,
-                                                            int rows, int oc0, const wn_piece (*pieces)[WN_VW], const int *counts,
-                                                            float *out, int image, float *tmp, int stride) {
+/* Finishes `rows` rows of `nv` vectors of accumulators (acc[r * nv + v], bias added here), for
+   one activation `kind` (a constant where this is inlined). */
+static inline __attribute__((always_inline)) void WN_NAME(finish_body)(const wn_conv_geometry *g, const wn_epilogue *e,
+                                                                      const VEC *acc, int nv, int rows, int oc0,
+                                                                      const wn_piece (*pieces)[WN_VW], const int *counts,
+                                                                      float *out, int image, int kind) {
     const long out_image = (long)g->out_channels * g->out_height * g->out_width;
     const long plane = (long)g->out_height * g->out_width;
-    (void)tmp;
-    (void)stride;
+    int whole[8];
+    for (int v = 0; v < nv; v++) whole[v] = counts[v] == 1 && pieces[v][0].mask == 0xFFFFu;
     for (int r = 0; r < rows; r++) {
         const int oc = oc0 + r;
         const VEC bias = WN_NAME(splat)(e->bias ? e->bias[oc] : 0.0f);
+        const long channel = oc * plane;
         for (int v = 0; v < nv; v++) {
             VEC y = acc[r * nv + v] + bias;
             const wn_piece *pc = pieces[v];
+            if (whole[v]) {
+                float *d = out + pc[0].image * out_image + channel + pc[0].base;
+                if (e->addend) {
+                    const float *ab = e->addend + (image + pc[0].image) * e->addend_image_stride + oc * e->addend_channel_stride;
+                    y += e->addend_per_pixel ? WN_NAME(load)(ab + pc[0].base) : WN_NAME(splat)(ab[0]);
+                }
+                WN_NAME(store)(d, WN_NAME(act)(y, kind, e->alpha, e->beta));
+                continue;
+            }
             if (e->addend) {
                 __m512 a = _mm512_setzero_ps();
                 for (int k = 0; k < counts[v]; k++) {
@@ -244,14 +255,26 @@ static __attribute__((noinline)) void WN_NAME(finish_tile)(const wn_conv_geometr
                 }
                 y += __builtin_bit_cast(VEC, a);
             }
-            y = WN_NAME(act)(y, e->activation, e->alpha, e->beta);
-            const __m512 yy = __builtin_bit_cast(__m512, y);
-            for (int k = 0; k < counts[v]; k++) {
-                float *d = out + pc[k].image * out_image + oc * plane + pc[k].base;
-                if (pc[k].mask == 0xFFFFu) _mm512_storeu_ps(d, yy);
-                else _mm512_mask_storeu_ps(d, (__mmask16)pc[k].mask, yy);
-            }
+            const __m512 yy = __builtin_bit_cast(__m512, WN_NAME(act)(y, kind, e->alpha, e->beta));
+            for (int k = 0; k < counts[v]; k++)
+                _mm512_mask_storeu_ps(out + pc[k].image * out_image + channel + pc[k].base, (__mmask16)pc[k].mask, yy);
         }
+    }
+}
+
+/* Out of line, so the accumulators of the compute loop stay in registers; one copy of the body
+   per activation, so no switch runs per vector. */
+static __attribute__((noinline)) void WN_NAME(finish_tile)(const wn_conv_geometry *g, const wn_epilogue *e, const VEC *acc, int nv,
+                                                            int rows, int oc0, const wn_piece (*pieces)[WN_VW], const int *counts,
+                                                            float *out, int image, float *tmp, int stride) {
+    (void)tmp;
+    (void)stride;
+    switch (e->activation) {
+    case WN_ACT_RELU: WN_NAME(finish_body)(g, e, acc, nv, rows, oc0, pieces, counts, out, image, WN_ACT_RELU); break;
+    case WN_ACT_CLIP: WN_NAME(finish_body)(g, e, acc, nv, rows, oc0, pieces, counts, out, image, WN_ACT_CLIP); break;
+    case WN_ACT_SILU: WN_NAME(finish_body)(g, e, acc, nv, rows, oc0, pieces, counts, out, image, WN_ACT_SILU); break;
+    case WN_ACT_NONE: WN_NAME(finish_body)(g, e, acc, nv, rows, oc0, pieces, counts, out, image, WN_ACT_NONE); break;
+    default: WN_NAME(finish_body)(g, e, acc, nv, rows, oc0, pieces, counts, out, image, e->activation); break;
     }
 }
 

@@ -186,6 +186,28 @@ final class ExecutionPlanTests: XCTestCase {
         XCTAssertTrue(plan.stepLabels.contains("Softmax"), "\(plan.stepLabels)")
     }
 
+    func testAttentionFusesTransposedMatMulsWithScaleFromShapeArithmetic() throws {
+        var b = Builder("attention")
+        // x: (N, T, C). Scores = (x Wq)(x Wk)ᵀ / sqrt(C), with sqrt(C) computed from Shape.
+        let q = b.node("MatMul", ["x", try b.constant([6, 6])])
+        let k = b.node("MatMul", ["x", try b.constant([6, 6])])
+        let v = b.node("MatMul", ["x", try b.constant([6, 6])])
+        let kt = b.node("Transpose", [k], ["perm": .ints([0, 2, 1])])
+        let scores = b.node("MatMul", [q, kt])
+        let shape = b.node("Shape", ["x"])
+        let c = b.node("Gather", [shape, try b.integers([2])], ["axis": .int(0)])
+        let cf = b.node("Cast", [c], ["to": .int(1)])
+        let root = b.node("Sqrt", [cf])
+        let scaled = b.node("Div", [scores, root])
+        let probabilities = b.node("Softmax", [scaled], ["axis": .int(-1)])
+        let vt = b.node("Transpose", [v], ["perm": .ints([0, 2, 1])])
+        let mixed = b.node("MatMul", [probabilities, b.node("Transpose", [vt], ["perm": .ints([0, 2, 1])])])
+        let graph = b.graph(inputs: [("x", [5, 6])], outputs: [mixed, probabilities])
+        let plan = try compare(graph, inputs: ["x": [5, 6]], batches: [3, 1])
+        XCTAssertTrue(plan.stepLabels.contains("Transpose+MatMul+Div"), "\(plan.stepLabels)")
+        XCTAssertFalse(plan.stepLabels.contains { $0.contains("Shape") || $0.contains("Sqrt") }, "shape arithmetic should be fixed: \(plan.stepLabels)")
+    }
+
     func testUnfusedPlanMatchesExecutorExactly() throws {
         var b = Builder("unfused")
         var h = try b.conv("x", 3, 5, k: 3)

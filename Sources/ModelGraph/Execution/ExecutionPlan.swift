@@ -71,6 +71,7 @@ public final class ExecutionPlan: @unchecked Sendable {
     /// Runs the executor once, recording shapes and views, and compiles the specialisation.
     private func compile(_ feeds: [String: Tensor], key: [String]) throws -> ([String: Tensor], Specialization) {
         var records: [String: ValueRecord] = [:]
+        var small: [String: Tensor] = [:]
         var aliases = AliasSets()
         for (name, value) in feeds { records[name] = ValueRecord(shape: value.shape, dtype: value.dtype) }
         let outputs = try executor.run(feeds, observer: { index, inputs, outputs in
@@ -78,13 +79,14 @@ public final class ExecutionPlan: @unchecked Sendable {
             for (name, value) in zip(node.outputs, outputs) where !name.isEmpty {
                 guard let value else { continue }
                 records[name] = ValueRecord(shape: value.shape, dtype: value.dtype)
+                if value.count <= Specialization.fixedLimit { small[name] = value.detached() }
                 // A value sharing memory with an input of the node that made it is a view of it.
                 for (inputName, input) in zip(node.inputs, inputs) where !inputName.isEmpty {
                     if let input, input.storageIdentity == value.storageIdentity { aliases.join(name, inputName) }
                 }
             }
         })
-        let specialization = try Specialization(plan: self, feeds: feeds, key: key, records: records, aliases: aliases)
+        let specialization = try Specialization(plan: self, feeds: feeds, key: key, records: records, small: small, aliases: aliases)
         return (outputs, specialization)
     }
 }
@@ -115,6 +117,8 @@ final class PlanStep {
     enum Operand {
         case value(Int)
         case parameter(Parameter)
+        /// A value this specialisation fixed (shape arithmetic).
+        case constant(Tensor)
         case absent
     }
 
@@ -124,6 +128,7 @@ final class PlanStep {
         case groupNorm(GroupNormFusion)
         case activation(FusedActivation, shape: [Int])
         case softmax(rows: Int, length: Int, shape: [Int])
+        case matmul(MatMulFusion)
     }
 
     let work: Work
@@ -168,17 +173,39 @@ final class Specialization: @unchecked Sendable {
     /// Parameters whose values were read at compile time, with the value seen then.
     let snapshots: [(Parameter, Tensor)]
 
+    /// Largest value (elements) the recording run keeps for shape arithmetic.
+    static let fixedLimit = 4096
+
     static func key(_ feeds: [String: Tensor]) -> [String] {
         feeds.map { "\($0.key):\($0.value.dtype):\($0.value.shape)" }.sorted()
     }
 
-    init(plan: ExecutionPlan, feeds: [String: Tensor], key: [String], records: [String: ValueRecord], aliases: AliasSets) throws {
+    init(plan: ExecutionPlan, feeds: [String: Tensor], key: [String], records: [String: ValueRecord], small: [String: Tensor],
+         aliases: AliasSets) throws {
         self.key = key
         let graph = plan.graph
         self.graph = graph
         let order = try graph.topologicalOrder()
         let fed = Set(feeds.keys)
-        var fuser = Fuser(graph: graph, operators: plan.executor.operators, records: records, fed: fed)
+        // Values that only depend on input shapes (Shape, then arithmetic on it) are fixed for
+        // this specialisation: their nodes do not run, their recorded values are used.
+        var fixed: [String: Tensor] = [:]
+        if plan.options.fuse {
+            for index in order {
+                let node = graph.nodes[index]
+                guard !ConstantFolding.nondeterministic.contains(node.opType),
+                      !node.attributes.values.contains(where: { if case .graph = $0 { return true }; return false }) else { continue }
+                let fromShape = ["Shape", "Size"].contains(node.opType)
+                // Trainable parameters stay live (training may change them between calls).
+                let constantInputs = node.inputs.allSatisfy {
+                    $0.isEmpty || fixed[$0] != nil || (!fed.contains($0) && graph.parameter(named: $0).map { !$0.requiresGrad } == true)
+                }
+                guard fromShape || (constantInputs && !node.inputs.isEmpty),
+                      node.outputs.allSatisfy({ $0.isEmpty || small[$0] != nil }) else { continue }
+                for output in node.outputs where !output.isEmpty { fixed[output] = small[output] }
+            }
+        }
+        var fuser = Fuser(graph: graph, operators: plan.executor.operators, records: records, fed: fed, fixed: fixed)
         let groups = plan.options.fuse ? fuser.fuse(order: order) : []
 
         // Slots for every value a step reads or writes.
@@ -190,6 +217,7 @@ final class Specialization: @unchecked Sendable {
         }
         func operand(_ name: String) -> PlanStep.Operand {
             if name.isEmpty { return .absent }
+            if let value = fixed[name] { return .constant(value) }
             if !fed.contains(name), let p = graph.parameter(named: name) { return .parameter(p) }
             return .value(slot(name))
         }
@@ -230,12 +258,15 @@ final class Specialization: @unchecked Sendable {
                     work = .activation(a, shape: records[g.output]!.shape)
                 case let .softmax(rows, length):
                     work = .softmax(rows: rows, length: length, shape: records[g.output]!.shape)
+                case let .matmul(fusion):
+                    work = .matmul(fusion)
                 }
                 steps.append(PlanStep(work: work, operands: g.inputs.map(operand), outputs: [slot(g.output)], nodes: g.nodes, label: g.label))
                 continue
             }
             if covered.contains(index) { continue }
             let node = graph.nodes[index]
+            if node.outputs.allSatisfy({ $0.isEmpty || fixed[$0] != nil }) { continue }
             let parameters = node.inputs.map { $0.isEmpty || fed.contains($0) ? nil : graph.parameter(named: $0) }
             steps.append(PlanStep(work: .node(op: plan.executor.operators[index], node: node, parameters: parameters),
                                   operands: node.inputs.map(operand), outputs: node.outputs.map { $0.isEmpty ? -1 : slot($0) },
@@ -335,6 +366,7 @@ final class Specialization: @unchecked Sendable {
                 switch o {
                 case let .value(s): step.gathered[i] = slots[s]
                 case let .parameter(p): step.gathered[i] = p.value
+                case let .constant(t): step.gathered[i] = t
                 case .absent: step.gathered[i] = nil
                 }
             }
@@ -379,6 +411,13 @@ final class Specialization: @unchecked Sendable {
                 FusedKernels.activation(a, source: x.floatBase, destination: base + step.offset, count: x.count)
                 withExtendedLifetime(x) {}
                 slots[step.outputs[0]] = step.view
+            case let .matmul(f):
+                let a = try Self.float(step.gathered[0], f.aShape), b = try Self.float(step.gathered[1], f.bShape)
+                FusedKernels.batchedGemm(a: a.floatBase, aBatchStride: f.aStride, b: b.floatBase, bBatchStride: f.bStride,
+                                         c: base + step.offset, batch: f.batch, m: f.m, n: f.n, k: f.k,
+                                         transposeA: f.transposeA, transposeB: f.transposeB, alpha: f.alpha)
+                withExtendedLifetime((a, b)) {}
+                slots[step.outputs[0]] = step.view
             case let .softmax(rows, length, shape):
                 let x = try Self.float(step.gathered[0], shape)
                 FusedKernels.softmaxRows(source: x.floatBase, destination: base + step.offset, rows: rows, length: length)
@@ -395,6 +434,7 @@ final class Specialization: @unchecked Sendable {
             switch o {
             case let .value(s): value = slots[s]
             case let .parameter(p): value = p.value
+            case let .constant(t): value = t
             case .absent: value = nil
             }
             guard let value else { throw ModelGraphError.invalidGraph("graph output '\(name)' was not produced") }

@@ -16,6 +16,8 @@ struct FusedGroup {
         case activation(FusedActivation)
         /// Softmax over contiguous rows.
         case softmax(rows: Int, length: Int)
+        /// [Transpose →] MatMul [← Transpose] [→ Div or Mul by a constant scalar].
+        case matmul(MatMulFusion)
     }
 
     var kind: Kind
@@ -42,6 +44,15 @@ struct ConvFusion {
     var addendShape: [Int]?
 }
 
+struct MatMulFusion {
+    var transposeA, transposeB: Bool
+    var alpha: Float
+    var batch, m, n, k: Int
+    /// Elements between batch items of each operand (0: the operand is shared).
+    var aStride, bStride: Int
+    var aShape, bShape, outputShape: [Int]
+}
+
 struct GroupNormFusion {
     var groups: Int
     var epsilon: Float
@@ -60,17 +71,20 @@ struct Fuser {
     let operators: [any Operator]
     let records: [String: ValueRecord]
     let fed: Set<String>
+    /// Values fixed by this specialisation's input shapes (shape arithmetic), with their values.
+    let fixed: [String: Tensor]
     let graphOutputs: Set<String>
     var consumers: [String: [Int]] = [:]
     var producers: [String: Int] = [:]
     var covered = Set<Int>()
     var groups: [FusedGroup] = []
 
-    init(graph: Graph, operators: [any Operator], records: [String: ValueRecord], fed: Set<String>) {
+    init(graph: Graph, operators: [any Operator], records: [String: ValueRecord], fed: Set<String>, fixed: [String: Tensor] = [:]) {
         self.graph = graph
         self.operators = operators
         self.records = records
         self.fed = fed
+        self.fixed = fixed
         graphOutputs = Set(graph.outputs.map(\.name))
         for (index, node) in graph.nodes.enumerated() {
             for input in Set(node.inputs) where !input.isEmpty { consumers[input, default: []].append(index) }
@@ -85,6 +99,9 @@ struct Fuser {
         }
         for index in order where !covered.contains(index) && graph.nodes[index].opType == "InstanceNormalization" {
             if let group = groupNormGroup(index) { claim(group) }
+        }
+        for index in order where !covered.contains(index) && graph.nodes[index].opType == "MatMul" {
+            if let group = matmulGroup(index) { claim(group) }
         }
         for index in order where !covered.contains(index) {
             let node = graph.nodes[index]
@@ -109,6 +126,12 @@ struct Fuser {
 
     func isFloat(_ name: String) -> Bool { records[name]?.dtype == .float32 }
 
+    /// The value of a constant input: an initializer, or a value this specialisation fixed.
+    func constantTensor(_ name: String) -> Tensor? {
+        if let p = constant(name) { return p.value }
+        return name.isEmpty ? nil : fixed[name]
+    }
+
     /// The one node reading `value`, when exactly one uncovered node does and it is no graph output.
     func soleConsumer(_ value: String) -> Int? {
         guard !graphOutputs.contains(value), let readers = consumers[value], readers.count == 1,
@@ -118,8 +141,8 @@ struct Fuser {
 
     /// A constant scalar input (Clip bounds), as Double.
     func scalar(_ name: String) -> Double? {
-        guard let p = constant(name), p.value.count == 1 else { return nil }
-        return try? p.value.item()
+        guard let t = constantTensor(name), t.count == 1 else { return nil }
+        return try? t.item()
     }
 
     /// An activation applied to `value`: one node reading it (or the Sigmoid/Mul pair of SiLU).
@@ -277,15 +300,15 @@ struct Fuser {
             guard let p = op.attributePads else { return nil }
             pads = p
         } else {
-            guard node.inputs.count > 1, let p = constant(node.inputs[1]), let list = try? p.value.doubles().map({ Int($0) }) else { return nil }
-            pads = list
+            guard node.inputs.count > 1, let p = constantTensor(node.inputs[1]) else { return nil }
+            pads = p.doubles().map { Int($0) }
             if node.inputs.count > 2, !node.inputs[2].isEmpty {
-                guard let c = constant(node.inputs[2]), c.value.count <= 1 else { return nil }
-                value = c.value.count == 1 ? (try? c.value.item()) ?? 1 : 0
+                guard let c = constantTensor(node.inputs[2]), c.count <= 1 else { return nil }
+                value = c.count == 1 ? (try? c.item()) ?? 1 : 0
             }
             if node.inputs.count > 3, !node.inputs[3].isEmpty {
-                guard op.version >= 18, let a = constant(node.inputs[3]) else { return nil }
-                axes = a.value.doubles().map { Int($0) < 0 ? Int($0) + 4 : Int($0) }
+                guard op.version >= 18, let a = constantTensor(node.inputs[3]) else { return nil }
+                axes = a.doubles().map { Int($0) < 0 ? Int($0) + 4 : Int($0) }
             }
         }
         guard value == 0 else { return nil }
@@ -358,6 +381,55 @@ struct Fuser {
         let fusion = GroupNormFusion(groups: groups, epsilon: Float(op.epsilon), scale: scale.map { Float($0) }, shift: shift.map { Float($0) },
                                      activation: activation, shape: xr.shape, parameters: parameters)
         return FusedGroup(kind: .groupNorm(fusion), nodes: nodes, inputs: [x], output: value, label: labels.joined(separator: "+"))
+    }
+
+    // MARK: MatMul
+
+    func matmulGroup(_ index: Int) -> FusedGroup? {
+        let node = graph.nodes[index]
+        guard node.inputs.count == 2, node.outputs.count == 1, let out = node.outputs.first, let outRecord = records[out],
+              outRecord.dtype == .float32, outRecord.shape.count >= 2, isFloat(node.inputs[0]), isFloat(node.inputs[1]),
+              node.inputs[0] != node.inputs[1] else { return nil }
+        var nodes = [index]
+        var labels = ["MatMul"]
+        /// The input behind a Transpose of the last two axes that only this MatMul reads.
+        func untransposed(_ value: String) -> String? {
+            guard let p = producers[value], !covered.contains(p), graph.nodes[p].opType == "Transpose",
+                  soleConsumer(value) == index, let x = graph.nodes[p].inputs.first, let rank = records[x]?.shape.count, rank >= 2,
+                  let perm = try? graph.nodes[p].ints("perm"), perm == Array(0..<(rank - 2)) + [rank - 1, rank - 2] else { return nil }
+            return x
+        }
+        var a = node.inputs[0], b = node.inputs[1]
+        var transposeA = false, transposeB = false
+        if let x = untransposed(a) { a = x; transposeA = true; nodes.insert(producers[node.inputs[0]]!, at: 0); labels.insert("Transpose", at: 0) }
+        if let x = untransposed(b) { b = x; transposeB = true; nodes.insert(producers[node.inputs[1]]!, at: 0); labels.insert("Transpose", at: 0) }
+        guard let aShape = records[a]?.shape, let bShape = records[b]?.shape, aShape.count >= 2, bShape.count >= 2 else { return nil }
+        let m = transposeA ? aShape[aShape.count - 1] : aShape[aShape.count - 2]
+        let k = transposeA ? aShape[aShape.count - 2] : aShape[aShape.count - 1]
+        let kb = transposeB ? bShape[bShape.count - 1] : bShape[bShape.count - 2]
+        let n = transposeB ? bShape[bShape.count - 2] : bShape[bShape.count - 1]
+        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
+        let batch = TensorCore.Shape.count(aBatch)
+        guard k == kb, outRecord.shape == aBatch + [m, n],
+              bBatch == aBatch || TensorCore.Shape.count(bBatch) == 1 else { return nil }
+        var alpha: Float = 1
+        var value = out
+        // A following division or multiplication by a constant scalar becomes GEMM's alpha.
+        if let next = soleConsumer(value), ["Div", "Mul"].contains(graph.nodes[next].opType) {
+            let n2 = graph.nodes[next]
+            if n2.inputs.count == 2, n2.inputs[0] == value || (n2.opType == "Mul" && n2.inputs[1] == value),
+               let other = n2.inputs.first(where: { $0 != value }), let c = scalar(other), c != 0,
+               let o = n2.outputs.first, records[o]?.shape == outRecord.shape, isFloat(o) {
+                alpha = n2.opType == "Div" ? Float(1 / c) : Float(c)
+                nodes.append(next)
+                labels.append(n2.opType)
+                value = o
+            }
+        }
+        let fusion = MatMulFusion(transposeA: transposeA, transposeB: transposeB, alpha: alpha, batch: batch, m: m, n: n, k: k,
+                                  aStride: m * k, bStride: TensorCore.Shape.count(bBatch) == 1 && batch > 1 ? 0 : k * n,
+                                  aShape: aShape, bShape: bShape, outputShape: outRecord.shape)
+        return FusedGroup(kind: .matmul(fusion), nodes: nodes, inputs: [a, b], output: value, label: labels.joined(separator: "+"))
     }
 
     // MARK: Softmax

@@ -87,3 +87,26 @@ extension Tensor {
         return out
     }
 }
+
+extension FusedKernels {
+    /// C[i] = alpha · op(A[i]) · op(B[i]) for `batch` row-major matrices (op transposes when
+    /// asked): A[i] is M×K (K×M transposed), B[i] K×N (N×K), C[i] M×N. A batch stride of 0
+    /// broadcasts that operand. The batch and row blocks are split between the pool's threads,
+    /// each calling a single-threaded BLAS GEMM (callers hold BLAS at one thread).
+    public static func batchedGemm(a: UnsafePointer<Float>, aBatchStride: Int, b: UnsafePointer<Float>, bBatchStride: Int,
+                                   c: UnsafeMutablePointer<Float>, batch: Int, m: Int, n: Int, k: Int,
+                                   transposeA: Bool, transposeB: Bool, alpha: Float) {
+        guard batch > 0, m > 0, n > 0 else { return }
+        let threads = Parallel.threads
+        let rowParts = Swift.max(1, Swift.min((m + 15) / 16, (4 * threads + batch - 1) / batch))
+        let lda = transposeA ? m : k, ldb = transposeB ? k : n
+        Parallel.forEachPooled(batch * rowParts) { _, item in
+            let i = item / rowParts, part = item % rowParts
+            let m0 = part * m / rowParts, m1 = (part + 1) * m / rowParts
+            guard m0 < m1 else { return }
+            let ai = a + i * aBatchStride + (transposeA ? m0 : m0 * k)
+            Float.gemm(transA: transposeA, transB: transposeB, m: m1 - m0, n: n, k: k, alpha: alpha,
+                       a: ai, lda: lda, b: b + i * bBatchStride, ldb: ldb, beta: 0, c: c + i * m * n + m0 * n, ldc: n)
+        }
+    }
+}

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Views into memory an execution plan owns (planned buffers reused across calls), and a
 /// parallel loop that tells each chunk its index (for per-thread scratch).
 extension Tensor {
@@ -29,13 +27,10 @@ extension Parallel {
         guard count > 0 else { return }
         let chunks = chunkCount(count, grain: grain)
         if chunks <= 1 { body(0, 0..<count); return }
-        withoutActuallyEscaping(body) { escapable in
-            nonisolated(unsafe) let work = escapable
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let lo = chunk * count / chunks
-                let hi = (chunk + 1) * count / chunks
-                if lo < hi { work(chunk, lo..<hi) }
-            }
+        WorkerPool.shared.run(chunks: chunks, threads: threads) { _, chunk in
+            let lo = chunk * count / chunks
+            let hi = (chunk + 1) * count / chunks
+            if lo < hi { body(chunk, lo..<hi) }
         }
     }
 
