@@ -1,4 +1,8 @@
+#define _GNU_SOURCE
 #include "ckernels.h"
+#if defined(__linux__)
+#include <sched.h>
+#endif
 
 #include <stdlib.h>
 #include <string.h>
@@ -213,4 +217,27 @@ void wn_group_norm(const float *src, float *dst, int channels, long plane, float
 
 void wn_softmax_rows(const float *src, float *dst, long rows, long length) {
     wn_table_now()->softmax_rows(src, dst, rows, length);
+}
+
+int wn_pin_current_thread(int index) {
+#if defined(__linux__)
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return -1;
+    const int count = CPU_COUNT(&allowed);
+    if (count <= 0) return -1;
+    int wanted = index % count, seen = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &allowed)) continue;
+        if (seen++ == wanted) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(cpu, &set);
+            return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : -1;
+        }
+    }
+    return -1;
+#else
+    (void)index;
+    return -1;
+#endif
 }

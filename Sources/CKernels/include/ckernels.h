@@ -100,6 +100,10 @@ void wn_group_norm(const float *src, float *dst, int channels, long plane, float
 /* Softmax over each of `rows` contiguous rows of `length` floats. */
 void wn_softmax_rows(const float *src, float *dst, long rows, long length);
 
+/* Binds the calling thread to the `index`-th CPU (modulo their count) of the CPUs the process may
+   run on (Linux); returns 0 on success, -1 where unsupported. */
+int wn_pin_current_thread(int index);
+
 #ifdef __cplusplus
 }
 #endif

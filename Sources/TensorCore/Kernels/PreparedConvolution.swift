@@ -317,9 +317,15 @@ public final class PreparedConvolution: @unchecked Sendable {
                 // Few groups: prepare all of them, then split each into parts of output channel
                 // blocks x tiles, several per thread, so a thread that the machine delays holds up
                 // little of the work.
-                Parallel.forEachPooled(l.groups * c) { _, item in
-                    let group = item / c, channel = item % c
-                    prepare(group: group, channel: channel, count: 1, into: scratch + group * slot + channel * l.channelStride)
+                // Channel ranges of about equal size, a few per thread (each claim costs a shared
+                // counter's cache line moving between cores).
+                let ranges = Swift.min(c, 2 * threads)
+                Parallel.forEachPooled(l.groups * ranges) { _, item in
+                    let group = item / ranges, r = item % ranges
+                    let c0 = r * c / ranges, c1 = (r + 1) * c / ranges
+                    if c0 < c1 {
+                        prepare(group: group, channel: c0, count: c1 - c0, into: scratch + group * slot + c0 * l.channelStride)
+                    }
                 }
                 let target = Swift.max(1, (4 * threads + l.groups - 1) / l.groups)
                 let groupTiles = (l.groupQ + tile - 1) / tile

@@ -1,3 +1,4 @@
+import CKernels
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -132,6 +133,12 @@ final class WorkerPool: @unchecked Sendable {
 
     private func workerLoop(index: Int) {
         pthread_setspecific(Self.insideKey, UnsafeRawPointer(bitPattern: 1))
+        // Each worker keeps its own CPU (the caller, worker 0, is left where it is): a woken worker
+        // is otherwise often placed on the caller's CPU, and the two share it for the whole
+        // loop. WINNOW_PIN=0 turns this off.
+        if let raw = getenv("WINNOW_PIN"), String(cString: raw) == "0" {} else {
+            _ = wn_pin_current_thread(Int32(index + 1))
+        }
         var seen = generation.load(ordering: .acquiring)
         while true {
             var spins = 0
