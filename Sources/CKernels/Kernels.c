@@ -196,6 +196,26 @@ void wn_prepare_input(const float *src, int images, long source_image_stride, in
     }
 }
 
+void wn_prepare_compact(const float *src, int images, long source_image_stride, int channels, int height, int width,
+                        int pitch, int image_rows, long lead, long channel_stride, float *dst) {
+    for (int c = 0; c < channels; c++) {
+        float *block = dst + c * channel_stride;
+        for (long j = 0; j < lead; j++) block[j] = 0.0f;
+        for (int i = 0; i < images; i++) {
+            const float *plane = src + i * source_image_stride + (long)c * height * width;
+            float *image = block + lead + (long)i * image_rows * pitch;
+            for (int r = 0; r < height; r++) {
+                float *d = image + (long)r * pitch;
+                const float *s = plane + (long)r * width;
+                for (int j = 0; j < width; j++) d[j] = s[j];
+                for (int j = width; j < pitch; j++) d[j] = 0.0f;
+            }
+            float *tail = image + (long)height * pitch;
+            for (long j = 0; j < (long)(image_rows - height) * pitch; j++) tail[j] = 0.0f;
+        }
+    }
+}
+
 void wn_conv_tiles(const wn_conv_geometry *g, const float *prepared, const float *packed_weights, int tile_begin,
                    int tile_end, int block_begin, int block_end, float *out, const wn_epilogue *e, int image) {
     wn_table_now()->conv_tiles(g, prepared, packed_weights, tile_begin, tile_end, block_begin, block_end, out, e, image);

@@ -75,6 +75,15 @@ void wn_prepare_input(const float *src, int images, long source_image_stride, in
                       int pad_top, int pad_left, int stride_height, int stride_width, int phase_rows, int pitch,
                       long image_q, long phase_stride, long channel_stride, float *dst);
 
+/* The stride-1 ("compact") layout: one zero column and row serve as the right/bottom padding of
+   one row/image and the left/top padding of the next, so a channel block is `lead` zeros
+   (pad_left + pad_top rows), then each image's `image_rows` rows of `pitch` floats (data in the
+   first `height` rows and `width` columns, zeros elsewhere). Taps then sit at offsets
+   ky * dilation * pitch + kx * dilation from q = image * image_q + y * pitch + x, with
+   pitch >= width + max(pad_left, pad_right) and image_rows >= height + max(pad_top, pad_bottom). */
+void wn_prepare_compact(const float *src, int images, long source_image_stride, int channels, int height, int width,
+                        int pitch, int image_rows, long lead, long channel_stride, float *dst);
+
 /* Dense convolution of one group of images for tiles [tile_begin, tile_end) and output channel blocks
    [block_begin, block_end) (8 channels each). `out` is the output of the group's first image
    (index `image` in the batch, for the addend); images follow at out_channels * out_height *

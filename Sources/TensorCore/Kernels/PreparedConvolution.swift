@@ -192,6 +192,9 @@ public final class PreparedConvolution: @unchecked Sendable {
         var groupImages, groups: Int
         var phaseStride, channelStride, slack: Int
         var offsets: [Int]
+        /// Stride 1: the compact layout (shared padding, `lead` zeros first); else phase planes.
+        var compact: Bool
+        var lead: Int
         /// Flattened outputs of a full group.
         var groupQ: Int { (groupImages - 1) * imageQ + outHeight * pitch }
     }
@@ -206,6 +209,22 @@ public final class PreparedConvolution: @unchecked Sendable {
             throw TensorError.shapeMismatch(op: "conv2d", detail: "kernel \(kernelHeight)x\(kernelWidth) (dilations [\(dilationHeight), \(dilationWidth)]) does not fit input \(height)x\(width) with pads \(pads)")
         }
         let oh = (ph - spanH) / strideHeight + 1, ow = (pw - spanW) / strideWidth + 1
+        if strideHeight == 1 && strideWidth == 1 {
+            // Shared padding: a zero column (row) is the right (bottom) pad of one row (image)
+            // and the left (top) pad of the next.
+            let pitch = width + Swift.max(pads[1], pads[3]), imageRows = height + Swift.max(pads[0], pads[2])
+            let imageQ = imageRows * pitch
+            let groupImages = Swift.max(1, Swift.min(batch, (Self.groupTarget + imageQ - 1) / imageQ))
+            let lead = pads[1] + pads[0] * pitch
+            var offsets: [Int] = []
+            for ky in 0..<kernelHeight {
+                for kx in 0..<kernelWidth { offsets.append(ky * dilationHeight * pitch + kx * dilationWidth) }
+            }
+            return Layout(outHeight: oh, outWidth: ow, phaseRows: imageRows, pitch: pitch, imageQ: imageQ, groupImages: groupImages,
+                          groups: (batch + groupImages - 1) / groupImages, phaseStride: 0,
+                          channelStride: lead + groupImages * imageQ, slack: 64 + (offsets.max() ?? 0) + 16, offsets: offsets,
+                          compact: true, lead: lead)
+        }
         let phaseRows = (ph + strideHeight - 1) / strideHeight, pitch = (pw + strideWidth - 1) / strideWidth
         let imageQ = phaseRows * pitch
         let groupImages = Swift.max(1, Swift.min(batch, (Self.groupTarget + imageQ - 1) / imageQ))
@@ -220,7 +239,8 @@ public final class PreparedConvolution: @unchecked Sendable {
         }
         return Layout(outHeight: oh, outWidth: ow, phaseRows: phaseRows, pitch: pitch, imageQ: imageQ, groupImages: groupImages,
                       groups: (batch + groupImages - 1) / groupImages, phaseStride: phaseStride,
-                      channelStride: strideHeight * strideWidth * phaseStride, slack: 64 + (offsets.max() ?? 0) + 16, offsets: offsets)
+                      channelStride: strideHeight * strideWidth * phaseStride, slack: 64 + (offsets.max() ?? 0) + 16, offsets: offsets,
+                      compact: false, lead: 0)
     }
 
     /// Output shape for an input of shape (N, C, H, W).
@@ -269,6 +289,11 @@ public final class PreparedConvolution: @unchecked Sendable {
         /// Copies channels [c0, c0 + count) of the images of `group` into `prepared`.
         func prepare(group: Int, channel c0: Int, count: Int, into prepared: UnsafeMutablePointer<Float>) {
             let first = group * per
+            if l.compact {
+                wn_prepare_compact(input + (first * c + c0) * inputPlane, Int32(Swift.min(per, n - first)), c * inputPlane, Int32(count),
+                                   Int32(h), Int32(w), pitch, rows, l.lead, l.channelStride, prepared)
+                return
+            }
             wn_prepare_input(input + (first * c + c0) * inputPlane, Int32(Swift.min(per, n - first)), c * inputPlane, Int32(count),
                              Int32(h), Int32(w), pt, pl, sh, sw, rows, pitch, l.imageQ, l.phaseStride, l.channelStride, prepared)
         }
