@@ -128,8 +128,16 @@ final class WorkerPool: @unchecked Sendable {
         init(pool: WorkerPool, index: Int) { self.pool = pool; self.index = index }
     }
 
-    /// Spins about this many polls for the next job before sleeping.
-    static let spinLimit = 200_000
+    /// Nanoseconds a worker polls for the next job before sleeping: longer than the gaps between
+    /// parallel loops in an inference pass (steps that run on one thread), short enough not to
+    /// hold a core long after the work is over.
+    static let spinNanoseconds: UInt64 = 3_000_000
+
+    static func now() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
 
     private func workerLoop(index: Int) {
         pthread_setspecific(Self.insideKey, UnsafeRawPointer(bitPattern: 1))
@@ -142,9 +150,10 @@ final class WorkerPool: @unchecked Sendable {
         var seen = generation.load(ordering: .acquiring)
         while true {
             var spins = 0
+            let start = Self.now()
             while generation.load(ordering: .acquiring) == seen {
                 spins += 1
-                if spins < Self.spinLimit { continue }
+                if spins & 1023 != 0 || Self.now() - start < Self.spinNanoseconds { continue }
                 pthread_mutex_lock(lock)
                 _ = sleepers.add(1, ordering: .sequentiallyConsistent)
                 while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(wake, lock) }
