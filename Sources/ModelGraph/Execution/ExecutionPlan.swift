@@ -46,7 +46,7 @@ public final class ExecutionPlan: @unchecked Sendable {
                         // The plan's kernels own the threads (DESIGN.md: one owner of parallelism):
                         // BLAS calls inside it run single-threaded, so no BLAS worker is left
                         // spinning beside the kernels' workers.
-                        return try Parallel.withSingleThreadedBLAS { try current.run(feeds, profiler: profiler) }
+                        return try Parallel.withSingleThreadedBLAS { try Parallel.inferencePass { try current.run(feeds, profiler: profiler) } }
                     } catch is PlanMismatch {
                         specialization = nil
                     }

@@ -18,14 +18,17 @@ final class WorkerPool: @unchecked Sendable {
         let body: UnsafeRawPointer
         let invoke: @convention(c) (UnsafeRawPointer, Int, Int) -> Void
         let chunks: Int
+        /// How long workers keep polling for the next job after this one.
+        let spin: UInt64
         let next = Atomic<Int>(0)
         let done = Atomic<Int>(0)
         let generation: Int
 
-        init(body: UnsafeRawPointer, invoke: @convention(c) (UnsafeRawPointer, Int, Int) -> Void, chunks: Int, generation: Int) {
+        init(body: UnsafeRawPointer, invoke: @convention(c) (UnsafeRawPointer, Int, Int) -> Void, chunks: Int, generation: Int, spin: UInt64) {
             self.body = body
             self.invoke = invoke
             self.chunks = chunks
+            self.spin = spin
             self.generation = generation
         }
 
@@ -41,6 +44,8 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private let generation = Atomic<Int>(0)
+    /// Inference passes under way (`Parallel.inferencePass`): their loops keep workers polling longer.
+    let passes = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -65,7 +70,7 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Runs `body(worker, item)` for every item in `0..<chunks` on up to `threads` threads (the
     /// caller is worker 0, pool threads 1 ..< threads) and returns when all are done.
-    func run(chunks: Int, threads: Int, _ body: (_ worker: Int, _ item: Int) -> Void) {
+    func run(chunks: Int, threads: Int, spin: UInt64 = WorkerPool.briefSpin, _ body: (_ worker: Int, _ item: Int) -> Void) {
         if chunks <= 1 || threads <= 1 || Self.isInsideJob {
             for chunk in 0..<chunks { body(0, chunk) }
             return
@@ -75,7 +80,8 @@ final class WorkerPool: @unchecked Sendable {
             withUnsafePointer(to: escapable) { pointer in
                 let job = Job(body: UnsafeRawPointer(pointer), invoke: { raw, worker, chunk in
                     raw.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee(worker, chunk)
-                }, chunks: chunks, generation: generation.load(ordering: .relaxed) + 1)
+                }, chunks: chunks, generation: generation.load(ordering: .relaxed) + 1,
+                   spin: passes.load(ordering: .relaxed) > 0 ? Swift.max(spin, Self.inferenceSpin) : spin)
                 pthread_mutex_lock(lock)
                 self.job = job
                 generation.store(job.generation, ordering: .releasing)
@@ -128,10 +134,12 @@ final class WorkerPool: @unchecked Sendable {
         init(pool: WorkerPool, index: Int) { self.pool = pool; self.index = index }
     }
 
-    /// Nanoseconds a worker polls for the next job before sleeping: longer than the gaps between
-    /// parallel loops in an inference pass (steps that run on one thread), short enough not to
-    /// hold a core long after the work is over.
-    static let spinNanoseconds: UInt64 = 3_000_000
+    /// Nanoseconds a worker polls for the next job before sleeping, after an inference kernel's
+    /// loop: longer than the gaps between the parallel loops of an inference pass (steps that run
+    /// on one thread), short enough not to hold a core long after the pass.
+    static let inferenceSpin: UInt64 = 3_000_000
+    /// After other loops (training kernels, which call multi-threaded BLAS between them): brief.
+    static let briefSpin: UInt64 = 50_000
 
     static func now() -> UInt64 {
         var ts = timespec()
@@ -148,12 +156,13 @@ final class WorkerPool: @unchecked Sendable {
             _ = wn_pin_current_thread(Int32(index + 1))
         }
         var seen = generation.load(ordering: .acquiring)
+        var spin = Self.briefSpin
         while true {
             var spins = 0
             let start = Self.now()
             while generation.load(ordering: .acquiring) == seen {
                 spins += 1
-                if spins & 1023 != 0 || Self.now() - start < Self.spinNanoseconds { continue }
+                if spins & 1023 != 0 || Self.now() - start < spin { continue }
                 pthread_mutex_lock(lock)
                 _ = sleepers.add(1, ordering: .sequentiallyConsistent)
                 while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(wake, lock) }
@@ -164,7 +173,10 @@ final class WorkerPool: @unchecked Sendable {
             let current = job
             seen = generation.load(ordering: .acquiring)
             pthread_mutex_unlock(lock)
-            if let current, index < active.load(ordering: .relaxed) { current.help(worker: index + 1) }
+            if let current {
+                spin = current.spin
+                if index < active.load(ordering: .relaxed) { current.help(worker: index + 1) }
+            }
         }
     }
 }
@@ -180,7 +192,15 @@ extension Parallel {
             for item in 0..<count { body(0, item) }
             return
         }
-        WorkerPool.shared.run(chunks: count, threads: threads, body)
+        WorkerPool.shared.run(chunks: count, threads: threads, spin: WorkerPool.inferenceSpin, body)
+    }
+
+    /// Runs `body` as an inference pass: every parallel loop inside it (the plan's kernels and the
+    /// operators' own loops) keeps the pool's workers polling between loops instead of sleeping.
+    public static func inferencePass<R>(_ body: () throws -> R) rethrows -> R {
+        WorkerPool.shared.passes.add(1, ordering: .relaxed)
+        defer { WorkerPool.shared.passes.subtract(1, ordering: .relaxed) }
+        return try body()
     }
 
     /// `forEachPooled` over ranges of about `grain` items (cheap items, few claims).
