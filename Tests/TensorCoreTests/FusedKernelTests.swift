@@ -73,6 +73,10 @@ final class FusedKernelTests: XCTestCase {
         Case(n: 30, c: 4, oc: 12, h: 4, w: 4, k: 3, stride: [2, 2], pads: [1, 1, 1, 1], dilation: [1, 1]),
         Case(n: 23, c: 6, oc: 6, h: 4, w: 4, k: 3, stride: [2, 2], pads: [0, 0, 1, 1], dilation: [1, 1], depthwise: true),
         Case(n: 41, c: 5, oc: 5, h: 2, w: 3, k: 5, stride: [1, 1], pads: [2, 2, 2, 2], dilation: [1, 1], depthwise: true),
+        // Stride 1 with uneven and oversized padding (the compact layout shares one side's zeros).
+        Case(n: 4, c: 3, oc: 10, h: 6, w: 7, k: 3, stride: [1, 1], pads: [0, 2, 1, 0], dilation: [1, 1]),
+        Case(n: 3, c: 2, oc: 4, h: 5, w: 4, k: 3, stride: [1, 1], pads: [3, 0, 1, 4], dilation: [2, 1]),
+        Case(n: 6, c: 4, oc: 4, h: 3, w: 3, k: 3, stride: [1, 1], pads: [2, 3, 0, 1], dilation: [1, 1], depthwise: true),
     ]
 
     func testConvolutionMatchesNaivePathWithFoldingAddendAndActivation() throws {
