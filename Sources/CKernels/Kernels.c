@@ -2,6 +2,7 @@
 #include "ckernels.h"
 #if defined(__linux__)
 #include <sched.h>
+#include <malloc.h>
 #endif
 
 #include <stdlib.h>
@@ -259,5 +260,11 @@ int wn_pin_current_thread(int index) {
 #else
     (void)index;
     return -1;
+#endif
+}
+
+void wn_release_freed_memory(void) {
+#if defined(__GLIBC__)
+    malloc_trim(0);
 #endif
 }

@@ -109,6 +109,9 @@ void wn_group_norm(const float *src, float *dst, int channels, long plane, float
 /* Softmax over each of `rows` contiguous rows of `length` floats. */
 void wn_softmax_rows(const float *src, float *dst, long rows, long length);
 
+/* Returns freed heap memory to the system where the C library can (glibc malloc_trim). */
+void wn_release_freed_memory(void);
+
 /* Binds the calling thread to the `index`-th CPU (modulo their count) of the CPUs the process may
    run on (Linux); returns 0 on success, -1 where unsupported. */
 int wn_pin_current_thread(int index);

@@ -86,6 +86,9 @@ public final class ExecutionPlan: @unchecked Sendable {
                 }
             }
         })
+        // The recording run freed its intermediates; hand that memory back before the planned
+        // buffer is allocated, so the two do not add up in the process's footprint.
+        releaseFreedMemory()
         let specialization = try Specialization(plan: self, feeds: feeds, key: key, records: records, small: small, aliases: aliases)
         return (outputs, specialization)
     }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Views into memory an execution plan owns (planned buffers reused across calls), and a
 /// parallel loop that tells each chunk its index (for per-thread scratch).
 extension Tensor {
@@ -18,6 +20,12 @@ extension Tensor {
         precondition(dtype == .float32 && isContiguous, "floatBase needs a contiguous float32 tensor, got \(dtype) \(shape)")
         return UnsafePointer(storage.pointer(as: Float.self) + offset)
     }
+}
+
+/// Returns memory the allocator holds for freed blocks to the system (glibc `malloc_trim`), so a
+/// large temporary working set does not stay in the process's resident size.
+public func releaseFreedMemory() {
+    wn_release_freed_memory()
 }
 
 extension Parallel {
