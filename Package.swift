@@ -22,6 +22,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CGDAL", path: "Sources/CGDAL", pkgConfig: "gdal"),
         // Vectorised float32 inference kernels, compiled per instruction set and chosen at run time.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))],
                 linkerSettings: [.linkedLibrary("m")]),
@@ -42,18 +43,32 @@ let package = Package(
             ]),
         // Parses untrusted files: keeps bounds and overflow checks (no -Ounchecked).
         .target(name: "ONNX", dependencies: ["CONNX", "TensorCore", "ModelGraph"]),
+        // Reads untrusted image, raster and pool files: keeps bounds and overflow checks (no
+        // -Ounchecked); its loops are memory-bound, so the checks cost little.
+        .target(name: "Datasets", dependencies: ["CGDAL", "TensorCore", "ModelGraph", "ONNX"]),
+        .target(name: "Training", dependencies: ["TensorCore", "ModelGraph", "Datasets"], swiftSettings: fastSwift),
+        .target(name: "ModelZoo", dependencies: ["TensorCore", "ModelGraph"]),
+        .target(name: "Metrics", dependencies: ["TensorCore", "ModelGraph"], swiftSettings: fastSwift),
         .executableTarget(
             name: "winnow",
             dependencies: [
                 "TensorCore",
                 "ModelGraph",
                 "ONNX",
+                "Datasets",
+                "ModelZoo",
+                "Metrics",
+                "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastSwift),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ONNXTests", dependencies: ["ONNX", "CONNX", "TensorCore", "ModelGraph"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TensorCore", "ModelGraph", "Datasets", "ONNX"], swiftSettings: fastSwift),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
+        .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "Training", "ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Real-model parity against onnxruntime; fixtures come from scripts/make-test-models.py.
         .testTarget(name: "ModelParityTests", dependencies: ["ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Runs the built `winnow` binary; `swift build --build-tests` builds it alongside.

@@ -8,7 +8,7 @@ struct Winnow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "winnow",
         abstract: "Compress deep-learning models and their training data together.",
-        subcommands: [InferCommand.self, InspectCommand.self, ConformanceCommand.self, BenchCommand.self])
+        subcommands: [InferCommand.self, InspectCommand.self, ConformanceCommand.self, BenchCommand.self, DataCommand.self, TrainCommand.self, ZooCommand.self])
 }
 
 // Exit codes: 0 success, 2 bad usage (unknown flag, invalid value), 1 any other failure.

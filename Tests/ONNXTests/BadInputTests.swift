@@ -107,6 +107,33 @@ final class BadInputTests: XCTestCase {
         XCTAssertGreaterThan(refused, bytes.count * 9 / 10)
     }
 
+    /// Subgraphs nested far beyond protobuf's recursion limit (100): refused, no stack overflow.
+    func testDeeplyNestedSubgraphs() throws {
+        func field(_ number: UInt64, _ payload: [UInt8]) -> [UInt8] {
+            ProtobufScanner.varint(number << 3 | 2) + ProtobufScanner.varint(UInt64(payload.count)) + payload
+        }
+        // GraphProto.node(1) -> NodeProto.attribute(5) -> AttributeProto.g(6) -> GraphProto ...
+        func nested(_ levels: Int) -> [UInt8] {
+            var graph: [UInt8] = field(2, Array("leaf".utf8))
+            for _ in 0..<levels {
+                let attribute = field(1, Array("g".utf8)) + [0xA0, 0x01, 0x05] + field(6, graph)  // name, type = GRAPH, g
+                let node = field(4, Array("If".utf8)) + field(5, attribute)
+                graph = field(1, node)
+            }
+            // ModelProto: ir_version 8, opset_import {version 17}, graph.
+            return [0x08, 0x08] + field(8, [0x10, 0x11]) + field(7, graph)
+        }
+        let directory = try makeTemporaryDirectory(self)
+        let shallow = directory.appendingPathComponent("shallow.onnx")
+        try Data(nested(5)).write(to: shallow)
+        var graph = try ONNXReader.read(contentsOf: shallow).graph
+        for _ in 0..<5 { graph = try XCTUnwrap(graph.nodes.first?.attributes["g"]?.graphValue) }
+        XCTAssertEqual(graph.name, "leaf")
+        let deep = directory.appendingPathComponent("deep.onnx")
+        try Data(nested(2000)).write(to: deep)
+        assertError(deep) { if case .malformedModel = $0 { return true } else { return false } }
+    }
+
     /// Inconsistent tensors inside a well-formed protobuf.
     func testInconsistentTensors() throws {
         let directory = try makeTemporaryDirectory(self)

@@ -19,6 +19,8 @@ final class ElementwiseTests: XCTestCase {
         case .power: return { Glibc.pow($0, $1) }
         case .maximum: return { a, b in a.isNaN || b.isNaN ? .nan : (a > b ? a : b) }
         case .minimum: return { a, b in a.isNaN || b.isNaN ? .nan : (a < b ? a : b) }
+        case .truncatedRemainder: return { Glibc.fmod($0, $1) }
+        case .modulo: return { a, b in a - b * Glibc.floor(a / b) }
         }
     }
 
@@ -26,7 +28,7 @@ final class ElementwiseTests: XCTestCase {
     static func ranges(_ op: BinaryOp) -> (a: (Double, Double), b: (Double, Double)) {
         switch op {
         case .power: return ((0.5, 2), (-2, 2))
-        case .divide: return ((-2, 2), (0.5, 2))
+        case .divide, .modulo, .truncatedRemainder: return ((-2, 2), (0.5, 2))
         default: return ((-2, 2), (-2, 2))
         }
     }
@@ -34,6 +36,9 @@ final class ElementwiseTests: XCTestCase {
     static func tolerance(_ dtype: DType) -> (abs: Double, rel: Double) {
         dtype == .float32 ? (1e-5, 1e-4) : (1e-12, 1e-12)
     }
+
+    /// Ops whose second operand is a divisor (kept away from 0, either sign).
+    static let dividing: [BinaryOp] = [.divide, .modulo, .truncatedRemainder]
 
     /// Randomly flips signs (for divisors).
     static func withRandomSigns(_ values: [Double], _ rng: inout TestRandom) -> [Double] {
@@ -51,7 +56,7 @@ final class ElementwiseTests: XCTestCase {
                 for (sa, sb) in pairs {
                     let va = rng.values(naiveProduct(sa), dtype, r.a.0, r.a.1)
                     var vb = rng.values(naiveProduct(sb), dtype, r.b.0, r.b.1)
-                    if op == .divide { vb = Self.withRandomSigns(vb, &rng) }
+                    if Self.dividing.contains(op) { vb = Self.withRandomSigns(vb, &rng) }
                     let a = try makeTensor(sa, va, dtype), b = try makeTensor(sb, vb, dtype)
                     let out = try a.binary(op, b)
                     let f = Self.referenceBinary(op)
@@ -81,7 +86,7 @@ final class ElementwiseTests: XCTestCase {
                     XCTAssertFalse(a.isContiguous && a.count > 1, "test setup: \(shape) should be a view")
                     let f = Self.referenceBinary(op)
                     // Power and divide keep their operand ranges, so only they are not swapped.
-                    let orders = op == .power || op == .divide ? [(a, b, na, nb)] : [(a, b, na, nb), (b, a, nb, na)]
+                    let orders = op == .power || Self.dividing.contains(op) ? [(a, b, na, nb)] : [(a, b, na, nb), (b, a, nb, na)]
                     for (x, y, nx, ny) in orders {
                         let out = try x.binary(op, y)
                         let ref = naiveMap([nx, ny]) { f($0[0], $0[1]) }
@@ -155,6 +160,10 @@ final class ElementwiseTests: XCTestCase {
             return wrap(r, dtype)
         case .maximum: return Double(a > b ? a : b)
         case .minimum: return Double(a < b ? a : b)
+        case .truncatedRemainder: return wrap(a % b, dtype)  // Swift's % takes the dividend's sign
+        case .modulo:
+            let r = a % b
+            return wrap(r != 0 && (r < 0) != (b < 0) ? r + b : r, dtype)
         }
     }
 
@@ -168,7 +177,7 @@ final class ElementwiseTests: XCTestCase {
                 for (sa, sb) in pairs {
                     let va = rng.values(naiveProduct(sa), dtype, lo, hi)
                     var vb = rng.values(naiveProduct(sb), dtype, lo, hi)
-                    if op == .divide { vb = vb.map { $0 == 0 ? 1 : $0 } }
+                    if Self.dividing.contains(op) { vb = vb.map { $0 == 0 ? 1 : $0 } }
                     if op == .power { vb = rng.values(naiveProduct(sb), dtype, 0, 4) }
                     if op == .divide && dtype == .int8 { vb = vb.map { $0 == -1 ? 1 : $0 } }  // -128 / -1 is checked separately
                     let a = try makeTensor(sa, va, dtype), b = try makeTensor(sb, vb, dtype)
@@ -277,6 +286,16 @@ final class ElementwiseTests: XCTestCase {
                       reference: { Swift.min(Swift.max($0, -0.5), 1.5) }, integer: false),
             UnaryCase(op: .hardSigmoid(alpha: 0.2, beta: 0.5), lo: -4, hi: 4, kinks: [-2.5, 2.5],
                       reference: { Swift.min(Swift.max(0.2 * $0 + 0.5, 0), 1) }, integer: false),
+            UnaryCase(op: .tan, lo: -1.2, hi: 1.2, kinks: [], reference: { Glibc.tan($0) }, integer: false),
+            UnaryCase(op: .asin, lo: -0.9, hi: 0.9, kinks: [], reference: { Glibc.asin($0) }, integer: false),
+            UnaryCase(op: .acos, lo: -0.9, hi: 0.9, kinks: [], reference: { Glibc.acos($0) }, integer: false),
+            UnaryCase(op: .atan, lo: -4, hi: 4, kinks: [], reference: { Glibc.atan($0) }, integer: false),
+            UnaryCase(op: .sinh, lo: -3, hi: 3, kinks: [], reference: { Glibc.sinh($0) }, integer: false),
+            UnaryCase(op: .cosh, lo: -3, hi: 3, kinks: [], reference: { Glibc.cosh($0) }, integer: false),
+            UnaryCase(op: .asinh, lo: -4, hi: 4, kinks: [], reference: { Glibc.asinh($0) }, integer: false),
+            UnaryCase(op: .acosh, lo: 1.1, hi: 4, kinks: [], reference: { Glibc.acosh($0) }, integer: false),
+            UnaryCase(op: .atanh, lo: -0.9, hi: 0.9, kinks: [], reference: { Glibc.atanh($0) }, integer: false),
+            UnaryCase(op: .truncate, lo: -4, hi: 4, kinks: integers, reference: { Glibc.trunc($0) }, integer: false),
         ]
     }()
 
@@ -362,7 +381,7 @@ final class ElementwiseTests: XCTestCase {
             for (sa, sb) in Self.gradientShapePairs {
                 let a = try makeTensor(sa, rng.values(naiveProduct(sa), .float64, r.a.0, r.a.1), .float64)
                 var vb = rng.values(naiveProduct(sb), .float64, r.b.0, r.b.1)
-                if op == .divide { vb = Self.withRandomSigns(vb, &rng) }
+                if Self.dividing.contains(op) { vb = Self.withRandomSigns(vb, &rng) }
                 let b = try makeTensor(sb, vb, .float64)
                 try assertGradientsMatch([a, b]) { xs in try xs[0].binary(op, xs[1]) }
             }

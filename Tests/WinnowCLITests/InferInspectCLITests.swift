@@ -70,6 +70,11 @@ final class InferInspectCLITests: XCTestCase {
             [helper.make_tensor_value_info('input:0', TensorProto.FLOAT, [1])],
             [helper.make_tensor_value_info('y', TensorProto.FLOAT, [1])]), ir_version=8, opset_imports=[helper.make_opsetid('', 17)])
         onnx.save(bad, 'unknown_op.onnx')
+        fixed = onnx.load('tiny.onnx')
+        for v in list(fixed.graph.input) + list(fixed.graph.output):
+            v.type.tensor_type.shape.dim[0].ClearField('dim_param')
+            v.type.tensor_type.shape.dim[0].dim_value = 1
+        onnx.save(fixed, 'fixed_batch.onnx')
         data = open('tiny.onnx', 'rb').read()
         open('truncated.onnx', 'wb').write(data[:len(data) // 2])
         open('garbage.onnx', 'wb').write(bytes(range(256)) * 8)
@@ -98,6 +103,21 @@ final class InferInspectCLITests: XCTestCase {
         """)
     }
 
+    func testBatchOverrideRunsAFixedBatchModelAtAnotherBatchSize() throws {
+        try makeModel()
+        let out = directory.appendingPathComponent("out-batch")
+        let refused = try CLI.run(["infer", path("fixed_batch.onnx"), "--input", path("x.npy"), "--out", out.path])
+        XCTAssertEqual(refused.status, 1)
+        XCTAssertTrue(refused.stderr.contains("axis 0 must be 1"), refused.stderr)
+        let result = try CLI.run(["infer", path("fixed_batch.onnx"), "--input", path("x.npy"), "--out", out.path, "--batch", "3"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        try python("""
+        import numpy as np
+        a, b = np.load('out-batch/logits_out.npy'), np.load('ref_logits.npy')
+        assert a.shape == (3, 5) and np.abs(a - b).max() <= 1e-5 * np.abs(b).max(), (a.shape, np.abs(a - b).max())
+        """)
+    }
+
     func testInspectReportsShapesOpsParametersAndMACs() throws {
         try makeModel()
         let result = try CLI.run(["inspect", path("tiny.onnx"), "--json"])
@@ -106,6 +126,10 @@ final class InferInspectCLITests: XCTestCase {
         XCTAssertEqual(object["parameters"] as? Int, 4 * 3 * 9 + 4 + 5 * 4)
         // Conv: 4·8·8 outputs × 3·3·3 taps; Gemm: 5 outputs × 4 inputs (batch 1).
         XCTAssertEqual(object["macs"] as? Int, 4 * 64 * 27 + 5 * 4)
+        XCTAssertEqual(object["effective_macs"] as? Int, object["macs"] as? Int, "no zero weights, so every MAC is effective")
+        XCTAssertEqual(object["nonzero_parameters"] as? Int, 4 * 3 * 9 + 5 * 4, "the conv bias is all zeros")
+        let bytes = try FileManager.default.attributesOfItem(atPath: path("tiny.onnx"))[.size] as? Int
+        XCTAssertEqual(object["file_bytes"] as? Int, bytes)
         XCTAssertEqual(object["ops"] as? [String: Int], ["Conv": 1, "Relu": 1, "GlobalAveragePool": 1, "Flatten": 1, "Gemm": 1])
         XCTAssertEqual(object["checker"] as? String, "passed")
         let inputs = try XCTUnwrap(object["inputs"] as? [[String: Any]])

@@ -27,6 +27,21 @@ public struct OperatorRegistry: Sendable {
         Ops.Softmax.self, Ops.LogSoftmax.self,
         Ops.Concat.self, Ops.Split.self, Ops.Slice.self, Ops.Pad.self, Ops.Transpose.self, Ops.Gather.self,
         Ops.Resize.self, Ops.Upsample.self,
+        Ops.Tan.self, Ops.Asin.self, Ops.Acos.self, Ops.Atan.self, Ops.Sinh.self, Ops.Cosh.self, Ops.Asinh.self, Ops.Acosh.self, Ops.Atanh.self,
+        Ops.Sign.self, Ops.Round.self, Ops.Softplus.self, Ops.Softsign.self, Ops.Elu.self, Ops.Selu.self, Ops.Celu.self,
+        Ops.ThresholdedRelu.self, Ops.Shrink.self, Ops.PRelu.self, Ops.IsNaN.self, Ops.IsInf.self, Ops.Xor.self,
+        Ops.Max.self, Ops.Min.self, Ops.Sum.self, Ops.Mean.self, Ops.Mod.self,
+        Ops.ReduceL1.self, Ops.ReduceL2.self, Ops.ReduceLogSum.self, Ops.ReduceLogSumExp.self, Ops.ReduceProd.self, Ops.ReduceSumSquare.self,
+        Ops.GatherElements.self, Ops.Trilu.self, Ops.CumSum.self, Ops.Hardmax.self, Ops.EyeLike.self, Ops.OneHot.self,
+        Ops.DepthToSpace.self, Ops.SpaceToDepth.self, Ops.NegativeLogLikelihoodLoss.self, Ops.SoftmaxCrossEntropyLoss.self,
+        Ops.HannWindow.self, Ops.HammingWindow.self, Ops.BlackmanWindow.self,
+        Ops.QuantizeLinear.self, Ops.DequantizeLinear.self, Ops.DynamicQuantizeLinear.self,
+        Ops.Compress.self, Ops.NonZero.self, Ops.TopK.self, Ops.GatherND.self, Ops.LRN.self, Ops.MeanVarianceNormalization.self,
+        Ops.ReverseSequence.self, Ops.ScatterElements.self, Ops.Scatter.self, Ops.ScatterND.self, Ops.MaxUnpool.self,
+        Ops.MatMulInteger.self, Ops.ConvInteger.self, Ops.QLinearConv.self, Ops.QLinearMatMul.self,
+        Ops.NonMaxSuppression.self, Ops.Unique.self, Ops.RNN.self, Ops.GRU.self, Ops.LSTM.self, Ops.GridSample.self,
+        Ops.Adagrad.self, Ops.Adam.self, Ops.Momentum.self, Ops.DFT.self, Ops.STFT.self, Ops.MelWeightMatrix.self,
+        Ops.Det.self, Ops.RoiAlign.self,
     ])
 
     public init(types: [any Operator.Type]) {

@@ -36,7 +36,12 @@ extension Ops {
                     throw ModelGraphError.invalidAttribute(node: context.node.label, attribute: "input 2",
                                                            detail: "needs finite start/limit and a non-zero finite delta; got \(s), \(l), \(d)")
                 }
-                let n = max(Int(((l - s) / d).rounded(.up)), 0)
+                let steps = ((l - s) / d).rounded(.up)
+                guard steps.isFinite, steps < Double(Int32.max) else {
+                    throw ModelGraphError.invalidAttribute(node: context.node.label, attribute: "input 1",
+                                                           detail: "start \(s), limit \(l), delta \(d) give \(steps) elements, too many to hold")
+                }
+                let n = max(Int(steps), 0)
                 let values = (0..<n).map { s + Double($0) * d }
                 return [try Tensor(shape: [n], scalars: values).cast(to: start.dtype)]
             case .bool:
@@ -51,8 +56,12 @@ extension Ops {
             guard d != 0 else {
                 throw ModelGraphError.invalidAttribute(node: context.node.label, attribute: "input 2", detail: "delta must not be 0")
             }
-            let span = l - s
-            let n = span == 0 || (span > 0) != (d > 0) ? 0 : (span.magnitude + d.magnitude - 1) / d.magnitude
+            let (span, overflow) = l.subtractingReportingOverflow(s)
+            guard !overflow else {
+                throw ModelGraphError.invalidAttribute(node: context.node.label, attribute: "input 1", detail: "limit − start overflows")
+            }
+            let n = span == 0 || (span > 0) != (d > 0) ? 0 : (span.magnitude / d.magnitude + (span.magnitude % d.magnitude == 0 ? 0 : 1))
+            _ = try TensorCore.Shape.checkedCount([Int(clamping: n)], dtype: T.dtype, op: "Range")
             return try Tensor(shape: [Int(n)], scalars: (0..<Int(n)).map { T(truncatingIfNeeded: s + $0 * d) })
         }
 

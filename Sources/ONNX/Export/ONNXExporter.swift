@@ -30,7 +30,9 @@ public enum ONNXExporter {
     }
 
     /// Writes `graph` to `url`. With `externalDataThreshold`, initializers larger than that many
-    /// bytes go to one `<file>.data` beside the model. Both files appear atomically.
+    /// bytes go to one `<file>.data` beside the model. Both files appear atomically. Keep the
+    /// threshold above the size of shape tensors (1024 is pip onnx's default): onnxruntime's
+    /// shape inference cannot read Reshape shapes or ReduceMean axes from an external file.
     public static func save(_ graph: Graph, to url: URL, externalDataThreshold: Int? = nil) throws {
         let model = try model(from: graph)
         try ONNXWriter(externalDataThreshold: externalDataThreshold).write(model, to: url)

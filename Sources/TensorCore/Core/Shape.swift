@@ -1,7 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Shape arithmetic shared by kernels: element counts, strides, NumPy broadcasting, axis checks.
 public enum Shape {
     /// Number of elements of a shape (1 for a scalar).
     @inlinable public static func count(_ shape: [Int]) -> Int { shape.reduce(1, *) }
+
+    /// The most bytes one tensor may take: the machine's physical memory. Sizes computed from
+    /// data (a ConstantOfShape input, Expand/Tile/Pad/Resize targets) are checked against it
+    /// before anything is allocated, so a corrupt model fails with an error instead of an abort.
+    public static let allocationLimitBytes: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return 1 << 36 }
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: size)
+        return overflow ? Int.max : bytes
+    }()
+
+    /// The element count of `shape`, or a typed error when a size is negative, the count
+    /// overflows, or `dtype`-sized elements would not fit in memory.
+    public static func checkedCount(_ shape: [Int], dtype: DType, op: String) throws -> Int {
+        var count = 1
+        for size in shape {
+            guard size >= 0 else { throw TensorError.invalidArgument(op: op, detail: "shape \(shape) has a negative size") }
+            let (product, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow else { throw TensorError.invalidArgument(op: op, detail: "shape \(shape) has more elements than can be counted") }
+            count = product
+        }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
+        guard !overflow, bytes <= allocationLimitBytes else {
+            throw TensorError.invalidArgument(op: op, detail: "shape \(shape) of \(dtype) needs more memory than this machine has (\(allocationLimitBytes >> 20) MiB)")
+        }
+        return count
+    }
 
     /// Row-major strides of a contiguous tensor of `shape`.
     public static func contiguousStrides(_ shape: [Int]) -> [Int] {

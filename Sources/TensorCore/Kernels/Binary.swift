@@ -1,6 +1,10 @@
 /// Elementwise binary arithmetic with NumPy broadcasting, forward and backward.
 public enum BinaryOp: String, Sendable, CaseIterable {
     case add, subtract, multiply, divide, power, maximum, minimum
+    /// Remainder with the sign of the divisor (Python `%`, ONNX Mod with fmod = 0).
+    case modulo
+    /// Remainder with the sign of the dividend (C `fmod`, ONNX Mod with fmod = 1).
+    case truncatedRemainder
 }
 
 extension Tensor {
@@ -40,6 +44,11 @@ extension Tensor {
                 // d/da a^b = b·a^(b−1); d/db a^b = a^b·ln a (taken as 0 where a ≤ 0, as frameworks do).
                 ga = try Tensor.powerGradientBase(g, a, b, outShape)
                 gb = try Tensor.powerGradientExponent(g, a, y, outShape)
+            case .modulo, .truncatedRemainder:
+                // a − b·q with q = floor(a/b) (or trunc) piecewise constant: ∂/∂a = 1, ∂/∂b = −q.
+                let q = try a.binary(.divide, b).unary(op == .modulo ? .floor : .truncate).detached()
+                ga = g
+                gb = try g.binary(.multiply, q).unary(.negate)
             case .maximum, .minimum:
                 // Ties send the gradient to the first operand.
                 let pick = try a.compare(op == .maximum ? .greaterOrEqual : .lessOrEqual, b)
@@ -61,6 +70,11 @@ extension Tensor {
         case .power: return mapBinary(a, b, outShape: outShape, T.self, T.self, T.self) { T.pow($0, $1) }
         case .maximum: return mapBinary(a, b, outShape: outShape, T.self, T.self, T.self) { x, y in x.isNaN || y.isNaN ? .nan : (x >= y ? x : y) }
         case .minimum: return mapBinary(a, b, outShape: outShape, T.self, T.self, T.self) { x, y in x.isNaN || y.isNaN ? .nan : (x <= y ? x : y) }
+        case .truncatedRemainder: return mapBinary(a, b, outShape: outShape, T.self, T.self, T.self) { $0.truncatingRemainder(dividingBy: $1) }
+        case .modulo: return mapBinary(a, b, outShape: outShape, T.self, T.self, T.self) { x, y in
+            let r = x.truncatingRemainder(dividingBy: y)
+            return r != 0 && (r < 0) != (y < 0) ? r + y : r
+        }
         }
     }
 
@@ -90,6 +104,15 @@ extension Tensor {
             }
         case .maximum: return mapBinary(a, b, outShape: outShape, T.self, T.self, T.self) { Swift.max($0, $1) }
         case .minimum: return mapBinary(a, b, outShape: outShape, T.self, T.self, T.self) { Swift.min($0, $1) }
+        case .modulo, .truncatedRemainder:
+            if b.withElements(T.self, { $0.contains(0) }) {
+                throw TensorError.invalidArgument(op: op.rawValue, detail: "integer remainder by zero")
+            }
+            let floored = op == .modulo
+            return mapBinary(a, b, outShape: outShape, T.self, T.self, T.self) { x, y in
+                let r = x.remainderReportingOverflow(dividingBy: y).partialValue
+                return floored && r != 0 && (r < 0) != (y < 0) ? r &+ y : r
+            }
         }
     }
 

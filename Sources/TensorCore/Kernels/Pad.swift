@@ -35,6 +35,9 @@ extension Tensor {
         guard pads.allSatisfy({ $0 > -(1 << 40) && $0 < 1 << 40 }) else {
             throw TensorError.invalidArgument(op: "pad", detail: "pads \(pads) hold an entry beyond ±2^40")
         }
+        var outShape = shape
+        for (k, a) in axisList.enumerated() { outShape[a] = Swift.max(0, shape[a] + pads[k] + pads[axisList.count + k]) }
+        _ = try Shape.checkedCount(outShape, dtype: dtype, op: "pad")
         var maps = AxisMaps(identity: shape)
         for (k, a) in axisList.enumerated() {
             maps.maps[a] = try Tensor.padMap(length: shape[a], begin: pads[k], end: pads[axisList.count + k], mode: mode, axis: a)

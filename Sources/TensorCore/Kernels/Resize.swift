@@ -74,6 +74,7 @@ extension Tensor {
 
     func resizedCore(sizes: [Int], scales: [Double], mode: ResizeMode,
                      transformation: CoordinateTransformation, rounding: NearestRounding) throws -> Tensor {
+        _ = try Shape.checkedCount(sizes, dtype: dtype, op: "resize")
         for a in 0..<rank where shape[a] == 0 && sizes[a] > 0 {
             throw TensorError.invalidArgument(op: "resize", detail: "axis \(a) is empty and cannot be resized to \(sizes[a])")
         }

@@ -1,7 +1,17 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Elementwise unary functions, forward and backward.
 public enum UnaryOp: Sendable, Equatable {
     case negate, abs, exp, log, sqrt, reciprocal, relu, sigmoid, tanh, erf, sin, cos
     case floor, ceil, round, sign, softplus, hardSwish
+    /// Trigonometric and hyperbolic functions and their inverses (computed through Double libm).
+    case tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh
+    /// Rounds toward zero (zero gradient, like floor/ceil).
+    case truncate
     case leakyRelu(alpha: Double)
     case clip(min: Double, max: Double)
     case hardSigmoid(alpha: Double, beta: Double)
@@ -68,6 +78,16 @@ extension Tensor {
         case .hardSwish: return mapUnary(x, T.self, T.self) { v in
             v * Swift.max(0, Swift.min(1, v / 6 + T(0.5)))
         }
+        case .tan: return mapUnary(x, T.self, T.self) { T(libm_tan(Double($0))) }
+        case .asin: return mapUnary(x, T.self, T.self) { T(libm_asin(Double($0))) }
+        case .acos: return mapUnary(x, T.self, T.self) { T(libm_acos(Double($0))) }
+        case .atan: return mapUnary(x, T.self, T.self) { T(libm_atan(Double($0))) }
+        case .sinh: return mapUnary(x, T.self, T.self) { T(libm_sinh(Double($0))) }
+        case .cosh: return mapUnary(x, T.self, T.self) { T(libm_cosh(Double($0))) }
+        case .asinh: return mapUnary(x, T.self, T.self) { T(libm_asinh(Double($0))) }
+        case .acosh: return mapUnary(x, T.self, T.self) { T(libm_acosh(Double($0))) }
+        case .atanh: return mapUnary(x, T.self, T.self) { T(libm_atanh(Double($0))) }
+        case .truncate: return mapUnary(x, T.self, T.self) { $0.rounded(.towardZero) }
         case let .leakyRelu(alpha):
             let a = T(alpha)
             return mapUnary(x, T.self, T.self) { $0 < 0 ? a * $0 : $0 }
@@ -99,7 +119,16 @@ extension Tensor {
             return mapBinary(g, x, outShape: s, T.self, T.self, T.self) { d, v in d * c * T.exp(-v * v) }
         case .sin: return mapBinary(g, x, outShape: s, T.self, T.self, T.self) { d, v in d * T.cos(v) }
         case .cos: return mapBinary(g, x, outShape: s, T.self, T.self, T.self) { d, v in -d * T.sin(v) }
-        case .floor, .ceil, .round, .sign: return Tensor(zeros: s, dtype: T.dtype)
+        case .floor, .ceil, .round, .sign, .truncate: return Tensor(zeros: s, dtype: T.dtype)
+        case .tan: return mapBinary(g, y, outShape: s, T.self, T.self, T.self) { d, t in d * (1 + t * t) }
+        case .asin: return mapBinary(g, x, outShape: s, T.self, T.self, T.self) { d, v in d / T.sqrt(1 - v * v) }
+        case .acos: return mapBinary(g, x, outShape: s, T.self, T.self, T.self) { d, v in -d / T.sqrt(1 - v * v) }
+        case .atan: return mapBinary(g, x, outShape: s, T.self, T.self, T.self) { d, v in d / (1 + v * v) }
+        case .sinh: return mapBinary(g, x, outShape: s, T.self, T.self, T.self) { d, v in d * T(libm_cosh(Double(v))) }
+        case .cosh: return mapBinary(g, x, outShape: s, T.self, T.self, T.self) { d, v in d * T(libm_sinh(Double(v))) }
+        case .asinh: return mapBinary(g, x, outShape: s, T.self, T.self, T.self) { d, v in d / T.sqrt(v * v + 1) }
+        case .acosh: return mapBinary(g, x, outShape: s, T.self, T.self, T.self) { d, v in d / T.sqrt(v * v - 1) }
+        case .atanh: return mapBinary(g, x, outShape: s, T.self, T.self, T.self) { d, v in d / (1 - v * v) }
         case .softplus: return mapBinary(g, x, outShape: s, T.self, T.self, T.self) { d, v in
             d * (v >= 0 ? 1 / (1 + T.exp(-v)) : T.exp(v) / (1 + T.exp(v)))
         }
@@ -141,3 +170,14 @@ extension Tensor {
     public func sigmoid() throws -> Tensor { try unary(.sigmoid) }
     public func tanh() throws -> Tensor { try unary(.tanh) }
 }
+
+// File-scope wrappers: inside `extension Tensor` a bare `exp`/`log`… could resolve to a method.
+@inline(__always) private func libm_tan(_ x: Double) -> Double { tan(x) }
+@inline(__always) private func libm_asin(_ x: Double) -> Double { asin(x) }
+@inline(__always) private func libm_acos(_ x: Double) -> Double { acos(x) }
+@inline(__always) private func libm_atan(_ x: Double) -> Double { atan(x) }
+@inline(__always) private func libm_sinh(_ x: Double) -> Double { sinh(x) }
+@inline(__always) private func libm_cosh(_ x: Double) -> Double { cosh(x) }
+@inline(__always) private func libm_asinh(_ x: Double) -> Double { asinh(x) }
+@inline(__always) private func libm_acosh(_ x: Double) -> Double { acosh(x) }
+@inline(__always) private func libm_atanh(_ x: Double) -> Double { atanh(x) }

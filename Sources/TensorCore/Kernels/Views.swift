@@ -31,6 +31,8 @@ extension Tensor {
         guard outShape == target, target.allSatisfy({ $0 >= 0 }) else {
             throw TensorError.shapeMismatch(op: "expand", detail: "cannot expand \(shape) to \(target)")
         }
+        // A view allocates nothing, but whoever materialises it will.
+        _ = try Shape.checkedCount(target, dtype: dtype, op: "expand")
         if outShape == shape { return self }
         var strides = [Int](repeating: 0, count: target.count)
         for axis in 0..<rank {

@@ -42,6 +42,9 @@ struct ConformanceCommand: ParsableCommand {
 
         let runner = ConformanceRunner(nondeterministic: Set(skipList))
         let summary = try runner.run(directory: URL(fileURLWithPath: directory), filter: filter)
+        if summary.total == 0 {
+            Console.info("note: no test directories (test_*/model.onnx)\(filter.map { " matching '\($0)'" } ?? "") in \(directory)")
+        }
 
         if json {
             Console.output(Self.json(summary).serialized)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Metrics
 import ModelGraph
 import ONNX
 import TensorCore
@@ -66,6 +67,7 @@ struct InspectCommand: ParsableCommand {
             profile = nil
             profileError = "\(error)"
         }
+        let size = try profile.map { try ModelSize(graph: graph, profile: $0, file: url) }
         let trainable = graph.initializers.filter(\.requiresGrad)
         let parameterCount = trainable.reduce(0) { $0 + $1.value.count }
         let constantCount = graph.initializers.filter { !$0.requiresGrad }.reduce(0) { $0 + $1.value.count }
@@ -101,6 +103,9 @@ struct InspectCommand: ParsableCommand {
                 ("constants", .integer(constantCount)),
                 ("sparsity", .number(parameterCount > 0 ? Double(totalZeros) / Double(parameterCount) : 0)),
                 ("macs", profile.map { .integer($0.totalMACs) } ?? .null),
+                ("effective_macs", size.map { .integer($0.effectiveMACs) } ?? .null),
+                ("nonzero_parameters", .integer(parameterCount - totalZeros)),
+                ("file_bytes", (try? ModelSize.fileBytes(of: url)).map(JSONValue.integer) ?? .null),
                 ("macs_batch", .integer(batch)),
                 ("profile_error", profileError.map(JSONValue.string) ?? .null),
                 ("nodes", .array(nodes)),
@@ -129,7 +134,8 @@ struct InspectCommand: ParsableCommand {
         lines.append("parameters: \(parameterCount) trainable (\(trainable.count) tensors), \(constantCount) constant elements")
         lines.append(String(format: "weight sparsity: %.2f%% zeros", parameterCount > 0 ? 100 * Double(totalZeros) / Double(parameterCount) : 0))
         if let profile {
-            lines.append("MACs at batch \(batch): \(profile.totalMACs) (\(String(format: "%.3f", Double(profile.totalMACs) / 1e9)) G)")
+            lines.append("MACs at batch \(batch): \(profile.totalMACs) (\(String(format: "%.3f", Double(profile.totalMACs) / 1e9)) G)"
+                + (size.map { $0.effectiveMACs != $0.denseMACs ? ", \($0.effectiveMACs) on nonzero weights" : "" } ?? ""))
             let shown = allNodes ? profile.nodes : Array(profile.nodes.sorted { $0.cost.macs > $1.cost.macs }.prefix(10))
             lines.append(allNodes ? "nodes:" : "costliest nodes:")
             for entry in shown {

@@ -51,9 +51,13 @@ enum TestModels {
     onnx.save_model(model, os.path.join(out, "cnn.onnx"))
 
     # Dynamo style.
-    inits = [init("conv.weight", f32(6, 3, 3, 3)), init("conv.bias", f32(6)), init("axes", np.array([2, 3], dtype=np.int64)),
+    # `axes` comes from a Constant node: onnxruntime's shape inference cannot read it from an
+    # external file.
+    inits = [init("conv.weight", f32(6, 3, 3, 3)), init("conv.bias", f32(6)),
              init("head.weight", f32(6, 5)), init("head.bias", f32(5))]
     nodes = [
+        helper.make_node("Constant", [], ["axes"], name="/pool/Constant",
+                         value=numpy_helper.from_array(np.array([2, 3], dtype=np.int64))),
         helper.make_node("Conv", ["x", "conv.weight", "conv.bias"], ["conv"], name="/layer1/conv/Conv", pads=[1, 1, 1, 1]),
         helper.make_node("Sigmoid", ["conv"], ["sig"], name="/layer1/act/Sigmoid"),
         helper.make_node("Mul", ["conv", "sig"], ["silu"], name="/layer1/act/Mul"),

@@ -1,0 +1,20 @@
+import TensorCore
+
+extension Ops {
+    /// ONNX ReduceLogSum: the log of the sum over `axes` (every axis when none), keeping them as size 1 when
+    /// `keepdims`. Axes are an attribute before opset 18 and an optional input from 18.
+    public struct ReduceLogSum: ComposedReductionOperator {
+        public static let opType = "ReduceLogSum"
+        public static let versions = [1, 11, 13, 18]
+        public static let axesInputSince = 18
+        public let settings: ReductionSettings
+
+        public init(node: Node, version: Int) throws {
+            settings = try ReductionSettings(node: node, axesFromInput: version >= Self.axesInputSince)
+        }
+
+        public static func compute(_ x: Tensor, axes: [Int]?, keepDims: Bool) throws -> Tensor {
+            try ComposedReduction.reduce(x, .sum, axes: axes, keepDims: keepDims).unary(.log)
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import XCTest
+
+/// `winnow train`: a run killed with SIGKILL after its first snapshot and resumed ends with a
+/// model file byte-identical to an uninterrupted run; outputs run in onnxruntime; metrics lines.
+final class TrainCLITests: XCTestCase {
+    var directory: URL!
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-train-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func arguments(out: String) -> [String] {
+        ["train", Self.root.appendingPathComponent("Models/lenet-300-100.onnx").path, "--data", "fashion-mnist",
+         "--epochs", "400it", "--batch", "64", "--optimizer", "sgd", "--momentum", "0.9", "--nesterov", "--weight-decay", "5e-4",
+         "--lr", "0.05", "--schedule", "onecycle", "--warmup", "0.15", "--augment", "crop:2,hflip", "--snapshot-every", "10it",
+         "--seed", "0", "--threads", "2", "--out", out]
+    }
+
+    func testKilledRunResumesBitIdentically() throws {
+        let reference = directory.appendingPathComponent("reference").path
+        let result = try CLI.run(arguments(out: reference))
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("test accuracy: 0."), result.stdout)
+
+        let killed = directory.appendingPathComponent("killed")
+        let snapshots = killed.appendingPathComponent("snapshots")
+        let process = Process()
+        process.executableURL = CLI.binary
+        process.arguments = arguments(out: killed.path)
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        // Kill once a few snapshots exist, so the run dies part-way with state on disk.
+        while Date() < deadline {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: snapshots.path)) ?? []
+            if names.filter({ $0.hasPrefix("step-") }).count >= 3 { break }
+            usleep(2_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run was killed before it finished; give it more steps if this fails")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: killed.appendingPathComponent("model.onnx").path))
+
+        let resumed = try CLI.run(arguments(out: killed.path) + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resumed from step-"), resumed.stderr)
+        let a = try Data(contentsOf: URL(fileURLWithPath: reference).appendingPathComponent("model.onnx"))
+        let b = try Data(contentsOf: killed.appendingPathComponent("model.onnx"))
+        XCTAssertEqual(a, b, "model after kill -9 and resume differs from the uninterrupted run")
+        let metricsA = try String(contentsOf: URL(fileURLWithPath: reference).appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        let metricsB = try String(contentsOf: killed.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        XCTAssertEqual(metricsA, metricsB)
+
+        // Metrics: one JSON object per line with the four keys and the fixed names.
+        var names = Set<String>()
+        for line in metricsA.split(separator: "\n") {
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            XCTAssertEqual(Set(object.keys), ["step", "epoch", "name", "value"])
+            names.insert(try XCTUnwrap(object["name"] as? String))
+        }
+        XCTAssertEqual(names, ["train/loss", "train/accuracy", "lr", "test/loss", "test/accuracy"])
+
+        // The written model runs in onnxruntime and agrees with the reported test accuracy.
+        let script = """
+        import gzip, sys, numpy as np, onnxruntime as ort
+        d = '/usr/share/datasets/fashion-mnist/'
+        tr = np.frombuffer(gzip.open(d + 'train-images-idx3-ubyte.gz').read()[16:], np.uint8).astype(np.float64) / 255
+        x = np.frombuffer(gzip.open(d + 't10k-images-idx3-ubyte.gz').read()[16:], np.uint8).reshape(-1, 1, 28, 28) / 255
+        y = np.frombuffer(gzip.open(d + 't10k-labels-idx1-ubyte.gz').read()[8:], np.uint8)
+        x = ((x - tr.mean()) / tr.std()).astype(np.float32)
+        s = ort.InferenceSession(sys.argv[1])
+        print((s.run(None, {'input': x})[0].argmax(1) == y).mean())
+        """
+        let scriptURL = directory.appendingPathComponent("check.py")
+        try script.write(to: scriptURL, atomically: true, encoding: .utf8)
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", scriptURL.path, killed.appendingPathComponent("model.onnx").path]
+        let pipe = Pipe()
+        python.standardOutput = pipe
+        try python.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        python.waitUntilExit()
+        XCTAssertEqual(python.terminationStatus, 0)
+        let onnxAccuracy = try XCTUnwrap(Double(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let reported = try XCTUnwrap(Double(result.stdout.replacingOccurrences(of: "test accuracy:", with: "").trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertEqual(onnxAccuracy, reported, accuracy: 0.002)
+    }
+
+    func testMismatchedModelIsRefused() throws {
+        let result = try CLI.run(["train", Self.root.appendingPathComponent("Models/resnet20.onnx").path, "--data", "fashion-mnist",
+                                  "--epochs", "1it", "--out", directory.appendingPathComponent("bad").path])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("channels"), result.stderr)
+    }
+}
