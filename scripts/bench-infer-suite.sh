@@ -5,8 +5,9 @@
 #
 #   scripts/bench-infer-suite.sh WINNOW MODELDIR EFFNET OUT.jsonl [REPEATS] [extra bench args...]
 #
-# MODELDIR holds resnet20.onnx and unet32.onnx from scripts/make-bench-models.py. The load
-# average is recorded in every object (the machine may be shared).
+# MODELDIR holds resnet20.onnx and unet32.onnx from scripts/make-bench-models.py; ZOO (default
+# Models/) adds the zoo's ddpm-unet32.onnx at batch 2 and 8 when present. The load average is
+# recorded in every object (the machine may be shared).
 set -euo pipefail
 winnow=$1 models=$2 effnet=$3 out=$4
 repeats=${5:-3}
@@ -20,6 +21,10 @@ configs=(
   "$models/unet32.onnx --batch 2"
   "$models/unet32.onnx --batch 8"
 )
+zoo=${ZOO:-Models}
+if [ -f "$zoo/ddpm-unet32.onnx" ]; then
+  configs+=("$zoo/ddpm-unet32.onnx --batch 2" "$zoo/ddpm-unet32.onnx --batch 8")
+fi
 for ((r = 0; r < repeats; r++)); do
   for config in "${configs[@]}"; do
     # shellcheck disable=SC2086

@@ -4,14 +4,22 @@ import TensorCore
 /// Inference plan compiled from a `Graph` (the graph itself is never changed, DESIGN.md).
 ///
 /// The first call with given input shapes runs the graph node by node through the `Executor`,
-/// recording every value's shape and dtype, and compiles a specialisation for those shapes:
-/// Conv chains (a constant zero Pad folded into the padding, BatchNormalization folded into the
-/// weights, a residual or per-channel Add and an activation applied as outputs are written),
-/// GroupNorm written as Reshape/InstanceNormalization/Reshape/Mul/Add (plus its activation),
-/// standalone activations (SiLU as Sigmoid·Mul included) and Softmax run as fused float32
-/// kernels; every other node runs its operator. Fused outputs live in one buffer planned by
-/// liveness and reused across calls. Later calls with the same shapes reuse the specialisation;
-/// new shapes, or a parameter whose value was replaced (training), compile a new one.
+/// recording every value's shape and dtype (and which values are views of others), and compiles
+/// a specialisation for those shapes:
+/// - values that only depend on the input shapes (Shape, then arithmetic on it) are fixed;
+/// - Conv chains (a constant zero Pad folded into the padding, BatchNormalization folded into
+///   the weights, a residual or per-channel Add and an activation applied as outputs are
+///   written), GroupNorm written as Reshape/InstanceNormalization/Reshape/Mul/Add (plus its
+///   activation), MatMul with its operands' Transposes and a constant scale folded in,
+///   standalone activations (SiLU as Sigmoid·Mul included) and Softmax run as fused float32
+///   kernels (TensorCore's `PreparedConvolution` and `FusedKernels`);
+/// - every other node runs its operator.
+/// Fused outputs live in one buffer planned by liveness (views of them kept alive as long as
+/// they are read) and reused across calls; only unfused operators allocate their outputs, and
+/// graph outputs are handed out as copies. Later calls with the same shapes reuse the
+/// specialisation; new shapes, or a parameter whose value was replaced (training), compile a new
+/// one. Fused results differ from the executor's only by float rounding (the tests hold them to
+/// 1e-4 of the output's magnitude).
 public final class ExecutionPlan: @unchecked Sendable {
     /// Compilation choices (tests compare fused against unfused).
     public struct Options: Sendable {
