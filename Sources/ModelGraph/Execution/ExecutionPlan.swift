@@ -187,8 +187,9 @@ final class Specialization: @unchecked Sendable {
     /// Largest value (elements) the recording run keeps for shape arithmetic.
     static let fixedLimit = 4096
 
+    /// Input names, dtypes and shapes, and the thread count (scratch memory is sized by it).
     static func key(_ feeds: [String: Tensor]) -> [String] {
-        feeds.map { "\($0.key):\($0.value.dtype):\($0.value.shape)" }.sorted()
+        feeds.map { "\($0.key):\($0.value.dtype):\($0.value.shape)" }.sorted() + ["threads:\(Parallel.threads)"]
     }
 
     init(plan: ExecutionPlan, feeds: [String: Tensor], key: [String], records: [String: ValueRecord], small: [String: Tensor],

@@ -201,6 +201,8 @@ public final class PreparedConvolution: @unchecked Sendable {
 
     /// Flattened outputs a group should hold at least (several tiles), so small planes batch images.
     static let groupTarget = 512
+    /// Input floats up to which the few-group path prepares on the calling thread.
+    static let inlinePrepare = 1 << 15
 
     func layout(batch: Int, height: Int, width: Int) throws -> Layout {
         let ph = height + pads[0] + pads[2], pw = width + pads[1] + pads[3]
@@ -344,7 +346,9 @@ public final class PreparedConvolution: @unchecked Sendable {
                 // little of the work.
                 // Channel ranges of about equal size, a few per thread (each claim costs a shared
                 // counter's cache line moving between cores).
-                let ranges = Swift.min(c, 2 * threads)
+                // A small input is prepared by the calling thread alone: a parallel loop's start
+                // and finish would cost more than the copy.
+                let ranges = l.groups * c * inputPlane <= Self.inlinePrepare ? 1 : Swift.min(c, 2 * threads)
                 Parallel.forEachPooled(l.groups * ranges) { _, item in
                     let group = item / ranges, r = item % ranges
                     let c0 = r * c / ranges, c1 = (r + 1) * c / ranges
