@@ -268,3 +268,24 @@ void wn_release_freed_memory(void) {
     malloc_trim(0);
 #endif
 }
+
+#if defined(__linux__)
+static _Thread_local cpu_set_t wn_saved_affinity;
+static _Thread_local int wn_bind_depth;
+static _Thread_local int wn_bind_saved;
+#endif
+
+void wn_bind_caller(void) {
+#if defined(__linux__)
+    if (wn_bind_depth++ > 0) return;
+    wn_bind_saved = sched_getaffinity(0, sizeof wn_saved_affinity, &wn_saved_affinity) == 0;
+    if (wn_bind_saved) wn_pin_current_thread(0);
+#endif
+}
+
+void wn_unbind_caller(void) {
+#if defined(__linux__)
+    if (wn_bind_depth <= 0 || --wn_bind_depth > 0) return;
+    if (wn_bind_saved) sched_setaffinity(0, sizeof wn_saved_affinity, &wn_saved_affinity);
+#endif
+}

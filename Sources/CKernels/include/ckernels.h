@@ -116,6 +116,11 @@ void wn_release_freed_memory(void);
    run on (Linux); returns 0 on success, -1 where unsupported. */
 int wn_pin_current_thread(int index);
 
+/* Binds the calling thread to the first allowed CPU until the matching wn_unbind_caller, which
+   restores its previous CPU set (calls nest; Linux only, elsewhere they do nothing). */
+void wn_bind_caller(void);
+void wn_unbind_caller(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -54,6 +54,12 @@ final class WorkerPool: @unchecked Sendable {
     private var workerCount = 0
     /// Workers with an index at or above this stay out of jobs (the thread count went down).
     private let active = Atomic<Int>(0)
+    /// Workers (and inference passes' callers) keep their own CPUs unless WINNOW_PIN=0.
+    static let pinning: Bool = {
+        guard let raw = getenv("WINNOW_PIN") else { return true }
+        return String(cString: raw) != "0"
+    }()
+
     private static let insideKey: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key, nil)
@@ -152,9 +158,7 @@ final class WorkerPool: @unchecked Sendable {
         // Each worker keeps its own CPU (the caller, worker 0, is left where it is): a woken worker
         // is otherwise often placed on the caller's CPU, and the two share it for the whole
         // loop. WINNOW_PIN=0 turns this off.
-        if let raw = getenv("WINNOW_PIN"), String(cString: raw) == "0" {} else {
-            _ = wn_pin_current_thread(Int32(index + 1))
-        }
+        if Self.pinning { _ = wn_pin_current_thread(Int32(index + 1)) }
         var seen = generation.load(ordering: .acquiring)
         var spin = Self.briefSpin
         while true {
@@ -197,9 +201,16 @@ extension Parallel {
 
     /// Runs `body` as an inference pass: every parallel loop inside it (the plan's kernels and the
     /// operators' own loops) keeps the pool's workers polling between loops instead of sleeping.
+    /// With more than one thread the caller is bound to the first CPU for the pass (the workers
+    /// hold the others), so it never shares a CPU with a worker; its own CPU set is restored after.
     public static func inferencePass<R>(_ body: () throws -> R) rethrows -> R {
         WorkerPool.shared.passes.add(1, ordering: .relaxed)
-        defer { WorkerPool.shared.passes.subtract(1, ordering: .relaxed) }
+        let bind = threads > 1 && WorkerPool.pinning
+        if bind { wn_bind_caller() }
+        defer {
+            if bind { wn_unbind_caller() }
+            WorkerPool.shared.passes.subtract(1, ordering: .relaxed)
+        }
         return try body()
     }
 
