@@ -23,7 +23,10 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CGDAL", path: "Sources/CGDAL", pkgConfig: "gdal"),
-        .target(name: "TensorCore", dependencies: ["CBLAS"], swiftSettings: fastSwift),
+        // Vectorised float32 inference kernels, compiled per instruction set and chosen at run time.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))],
+                linkerSettings: [.linkedLibrary("m")]),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CKernels"], swiftSettings: fastSwift),
         .target(name: "ModelGraph", dependencies: ["TensorCore"], swiftSettings: fastSwift),
         // C++ shim over Debian's libonnx 1.12 with a pure C header (DESIGN.md: ONNX files).
         .target(

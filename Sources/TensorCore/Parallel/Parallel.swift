@@ -52,13 +52,11 @@ public enum Parallel {
         guard count > 0 else { return }
         let chunks = min(threads, max(1, count / max(grain, 1)))
         if chunks <= 1 { body(0..<count); return }
-        withoutActuallyEscaping(body) { escapable in
-            nonisolated(unsafe) let work = escapable
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let lo = chunk * count / chunks
-                let hi = (chunk + 1) * count / chunks
-                if lo < hi { work(lo..<hi) }
-            }
+        // The shared worker pool (WorkerPool.swift), so every loop uses the same threads.
+        WorkerPool.shared.run(chunks: chunks, threads: threads) { _, chunk in
+            let lo = chunk * count / chunks
+            let hi = (chunk + 1) * count / chunks
+            if lo < hi { body(lo..<hi) }
         }
     }
 }

@@ -1,0 +1,53 @@
+import Synchronization
+import XCTest
+@testable import TensorCore
+
+/// The spinning worker pool behind `Parallel.forRange` and the inference kernels.
+final class WorkerPoolTests: XCTestCase {
+    override func tearDown() {
+        Parallel.setThreads(Parallel.defaultThreads)
+        super.tearDown()
+    }
+
+    func testEveryItemRunsOnceOnAKnownWorker() {
+        for threads in [1, 2, 3] {
+            Parallel.setThreads(threads)
+            for count in [0, 1, 2, 7, 1000] {
+                let seen = UnsafeMutableBufferPointer<Int>.allocate(capacity: Swift.max(count, 1))
+                seen.initialize(repeating: 0)
+                defer { seen.deallocate() }
+                let badWorker = Atomic<Int>(0)
+                Parallel.forEachPooled(count) { worker, item in
+                    if worker < 0 || worker >= threads { badWorker.add(1, ordering: .relaxed) }
+                    seen[item] += 1
+                }
+                XCTAssertEqual(badWorker.load(ordering: .relaxed), 0, "threads \(threads)")
+                XCTAssertTrue(seen.prefix(count).allSatisfy { $0 == 1 }, "threads \(threads) count \(count)")
+            }
+        }
+    }
+
+    func testRangesTileTheCountAndNestedLoopsRunInline() {
+        Parallel.setThreads(2)
+        let total = Atomic<Int>(0)
+        Parallel.forChunksPooled(10_000, grain: 333) { _, range in
+            XCTAssertLessThanOrEqual(range.count, 333)
+            total.add(range.reduce(0, +), ordering: .relaxed)
+            // A loop inside a loop runs on the calling thread (no deadlock, same results).
+            var inner = 0
+            Parallel.forRange(64, grain: 1) { inner += $0.count }
+            XCTAssertEqual(inner, 64)
+        }
+        XCTAssertEqual(total.load(ordering: .relaxed), (0..<10_000).reduce(0, +))
+    }
+
+    func testForRangeSplitsStaticallyWhateverThreadRunsAChunk() {
+        // Chunk boundaries depend on the count, grain and thread count only (determinism).
+        Parallel.setThreads(2)
+        for _ in 0..<50 {
+            let lows = Mutex<[Int]>([])
+            Parallel.forRange(101, grain: 1) { range in lows.withLock { $0.append(range.lowerBound) } }
+            XCTAssertEqual(lows.withLock { $0.sorted() }, [0, 50])
+        }
+    }
+}
