@@ -240,10 +240,25 @@ void wn_softmax_rows(const float *src, float *dst, long rows, long length) {
     wn_table_now()->softmax_rows(src, dst, rows, length);
 }
 
+#if defined(__linux__)
+/* The CPUs the process may use, as first seen (wn_capture_affinity): threads created while the
+   caller is bound to one CPU inherit that single CPU, so pinning reads this set, not theirs. */
+static cpu_set_t wn_process_affinity;
+static int wn_process_affinity_known;
+#endif
+
+void wn_capture_affinity(void) {
+#if defined(__linux__)
+    if (wn_process_affinity_known) return;
+    if (sched_getaffinity(0, sizeof wn_process_affinity, &wn_process_affinity) == 0) wn_process_affinity_known = 1;
+#endif
+}
+
 int wn_pin_current_thread(int index) {
 #if defined(__linux__)
     cpu_set_t allowed;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return -1;
+    if (wn_process_affinity_known) allowed = wn_process_affinity;
+    else if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return -1;
     const int count = CPU_COUNT(&allowed);
     if (count <= 0) return -1;
     int wanted = index % count, seen = 0;

@@ -112,6 +112,10 @@ void wn_softmax_rows(const float *src, float *dst, long rows, long length);
 /* Returns freed heap memory to the system where the C library can (glibc malloc_trim). */
 void wn_release_freed_memory(void);
 
+/* Records the CPUs the process may use (once; call before any thread is bound). Later pinning
+   picks from this set. */
+void wn_capture_affinity(void);
+
 /* Binds the calling thread to the `index`-th CPU (modulo their count) of the CPUs the process may
    run on (Linux); returns 0 on success, -1 where unsupported. */
 int wn_pin_current_thread(int index);

@@ -76,7 +76,8 @@ public final class Embedder {
     public let preprocessing: Preprocessing
     /// Channels the model's input expects.
     public let inputChannels: Int
-    private let executor: Executor
+    /// Compiled once per batch shape (fused kernels, planned buffers); results match the executor's to float rounding.
+    private let plan: ExecutionPlan
 
     public init(model: URL, output: String = "features", preprocessing: Preprocessing) throws {
         guard let bytes = FileManager.default.contents(atPath: model.path) else {
@@ -103,7 +104,7 @@ public final class Embedder {
         }
         // Only the wanted output is kept, so nothing else stays alive past its last use.
         graph.outputs = graph.outputs.filter { $0.name == output }
-        executor = try Executor(graph: graph)
+        plan = try ExecutionPlan(graph: graph)
         modelPath = model.path
         inputName = input.name
         outputName = output
@@ -152,7 +153,7 @@ public final class Embedder {
 
     /// Features [N, D] of a prepared batch.
     public func run(prepared: Tensor) throws -> Tensor {
-        let outputs = try executor.run([inputName: prepared])
+        let outputs = try plan.run([inputName: prepared])
         guard let features = outputs[outputName] else {
             throw DatasetsError.invalidOption("the model produced no '\(outputName)'")
         }

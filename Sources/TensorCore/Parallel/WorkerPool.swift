@@ -67,6 +67,9 @@ final class WorkerPool: @unchecked Sendable {
     }()
 
     private init() {
+        // Before any caller is bound to one CPU (inferencePass), so workers created later pick
+        // their CPUs from the process's whole set, not the bound caller's single CPU.
+        wn_capture_affinity()
         pthread_mutex_init(lock, nil)
         pthread_cond_init(wake, nil)
     }

@@ -5,5 +5,5 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (medians over repeats, spread reported).",
-        subcommands: [BenchCoreCommand.self, BenchInferCommand.self])
+        subcommands: [BenchCoreCommand.self, BenchInferCommand.self, BenchTrainCommand.self])
 }

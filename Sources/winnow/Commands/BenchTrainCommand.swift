@@ -1,0 +1,153 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import ModelGraph
+import ModelZoo
+import ONNX
+import TensorCore
+import Training
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `winnow bench train`: images per second of the trainer's real step on a zoo model, with
+/// PyTorch timing the same network beside it when asked.
+struct BenchTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training speed of a zoo model (the trainer's real step), optionally against PyTorch.",
+        discussion: """
+        Times `Trainer.trainStep`, the code `winnow train` runs: a batch from the data loader, \
+        the forward pass with BatchNormalization in training mode, cross-entropy, the backward \
+        pass and SGD (momentum 0.9, Nesterov, weight decay 5e-4, learning rate 0.1). The data are \
+        seeded standard-normal images with uniform random labels, so nothing but the model's \
+        input shape matters. After the warm-up steps every step is timed on its own; the result \
+        is the batch size over the median step time, with the spread ([min, max] and quartiles). \
+        With --peer torch, a Python that imports torch (--python; torch is several GB: keep it \
+        in a venv under /tmp) builds the same network from the same weights (exported to a \
+        temporary ONNX file) and times the same step with the same thread count after Winnow \
+        has finished; --json then adds torch_images_per_second and ratio (Winnow over PyTorch, \
+        above 1 means Winnow is faster).
+        """)
+
+    @Option(name: .long, help: "Zoo model: \(BenchTrainPeer.models.joined(separator: ", ")).")
+    var model = "resnet8"
+    @Option(name: .long, help: "Batch size.")
+    var batch = 128
+    @Option(name: .long, help: "Timed steps (median reported).")
+    var steps = 30
+    @Option(name: .long, help: "Untimed steps first.")
+    var warmups = 5
+    @Option(name: .long, help: "Peer to time beside Winnow: torch.")
+    var peer: String?
+    @Option(name: .long, help: "Python for the peer (one that imports torch).")
+    var python = "python3"
+    @Flag(name: .long, help: "Print one JSON object on stdout (progress goes to stderr).")
+    var json = false
+    @OptionGroup var threadOptions: ThreadOptions
+
+    func validate() throws {
+        guard BenchTrainPeer.models.contains(model) else {
+            throw ValidationError("--model \(model): not a zoo classifier; use one of \(BenchTrainPeer.models.joined(separator: ", "))")
+        }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1, got \(steps)") }
+        guard warmups >= 0 else { throw ValidationError("--warmups must be at least 0, got \(warmups)") }
+        if let peer, peer != "torch" { throw ValidationError("--peer \(peer): the only peer is torch") }
+    }
+
+    func run() throws {
+        try threadOptions.apply()
+        let threads = Parallel.threads
+        let entry = try ZooCatalog.entry(named: model)
+        let graph = try ZooCatalog.build(model, seed: 0)
+        let classes = entry.classes ?? 10
+        let shape = [entry.channels, entry.size, entry.size]
+
+        // The peer starts from the same weights: write them before Winnow's steps change them.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-bench-train-\(getpid())", isDirectory: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var weights: URL?
+        if peer != nil {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let url = folder.appendingPathComponent("model.onnx")
+            try ONNXExporter.save(graph, to: url)
+            weights = url
+        }
+
+        // Seeded data: as many samples as the warm-up and timed steps draw, so every step sees new images.
+        let count = batch * Swift.min(warmups + steps, 8)
+        var stream = RandomStream(seed: 0, purpose: "bench-train")
+        let images = try Tensor.normal([count] + shape, stream: &stream)
+        var labelStream = RandomStream(seed: 0, purpose: "bench-train-labels")
+        let draws = try Tensor.uniform([count], low: 0, high: Double(classes), stream: &labelStream).doubles()
+        let dataset = try Dataset(images: images, ids: (0..<count).map { SampleID(source: "bench", index: $0) },
+                                  labels: draws.map { Swift.min(classes - 1, Int($0)) },
+                                  classNames: (0..<classes).map { "class\($0)" })
+        let loader = try DataLoader(source: dataset, batchSize: batch, seed: 0, dropLast: true)
+        let optimizer = try SGD(.init(learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 5e-4))
+        let trainer = try Trainer(graph: graph, data: loader, optimizer: optimizer, schedule: try ConstantSchedule(learningRate: 0.1),
+                                  configuration: .init(duration: .steps(warmups + steps), seed: 0))
+
+        Console.info("bench train: \(model), batch \(batch) of \(shape.map(String.init).joined(separator: "x")), \(threads) thread(s), \(warmups) warm-up + \(steps) timed steps")
+        var times: [Double] = []
+        var lastLoss = Double.nan
+        for index in 0..<(warmups + steps) {
+            let start = Timing.monotonicSeconds()
+            let record = try trainer.trainStep()
+            let seconds = Timing.monotonicSeconds() - start
+            lastLoss = record.loss
+            if index >= warmups { times.append(seconds) }
+        }
+        guard lastLoss.isFinite else {
+            throw ValidationError("the loss is not finite after \(warmups + steps) steps (\(lastLoss)); the benchmark's step is broken")
+        }
+        let median = BenchInferCommand.median(times)
+        let imagesPerSecond = Double(batch) / median
+        Console.info(String(format: "  winnow: %.1f images/s (step %.1f ms, spread %.1f-%.1f ms)", imagesPerSecond,
+                            median * 1000, (times.min() ?? 0) * 1000, (times.max() ?? 0) * 1000))
+
+        var peerResult: [String: Any]?
+        if peer != nil, let weights {
+            Console.info("  torch: timing the same network with \(python) ...")
+            peerResult = try BenchTrainPeer.run(python: python, model: model, batch: batch, steps: steps, warmups: warmups,
+                                                threads: threads, weights: weights, folder: folder)
+        }
+        var load = [Double](repeating: 0, count: 3)
+        _ = getloadavg(&load, 3)
+
+        let torchRate = peerResult?["images_per_second"] as? Double
+        if let torchRate {
+            Console.info(String(format: "  torch: %.1f images/s (step %.1f ms); ratio winnow/torch %.2f", torchRate,
+                                (peerResult?["step_ms_median"] as? Double) ?? 0, imagesPerSecond / torchRate))
+        }
+        let ms = times.map { $0 * 1000 }
+        var fields: [(String, JSONValue)] = [
+            ("model", .string(model)), ("batch", .integer(batch)), ("images_per_second", .number(imagesPerSecond)),
+            ("step_ms", .number(median * 1000)),
+            ("step_spread_ms", .array([.number(ms.min() ?? 0), .number(ms.max() ?? 0)])),
+            ("step_quartiles_ms", .array(BenchInferCommand.quartiles(ms).map { .number($0) })),
+            ("threads", .integer(threads)), ("steps", .integer(steps)), ("warmups", .integer(warmups)),
+            ("parameters", .integer(graph.initializers.filter(\.requiresGrad).reduce(0) { $0 + $1.value.count })),
+        ]
+        if let peerResult, let torchRate {
+            let number = { (key: String) in JSONValue.number((peerResult[key] as? Double) ?? .nan) }
+            fields += [
+                ("torch_images_per_second", .number(torchRate)),
+                ("ratio", .number(imagesPerSecond / torchRate)),
+                ("torch_step_ms", number("step_ms_median")),
+                ("torch_step_spread_ms", .array([number("step_ms_min"), number("step_ms_max")])),
+                ("torch_step_quartiles_ms", .array([number("step_ms_q1"), number("step_ms_q3")])),
+                ("torch_version", .string((peerResult["torch_version"] as? String) ?? "")),
+            ]
+        }
+        fields.append(("load_average", .array(load.map { .number($0) })))
+        if json {
+            Console.output(JSONValue.object(fields).serialized)
+        } else {
+            var line = String(format: "%@ batch %d: %.1f images/s", model, batch, imagesPerSecond)
+            if let torchRate { line += String(format: ", torch %.1f images/s, ratio %.2f", torchRate, imagesPerSecond / torchRate) }
+            Console.output(line)
+        }
+    }
+}
