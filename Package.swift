@@ -52,6 +52,7 @@ let package = Package(
         .executableTarget(
             name: "winnow",
             dependencies: [
+                "CBLAS",
                 "TensorCore",
                 "ModelGraph",
                 "ONNX",

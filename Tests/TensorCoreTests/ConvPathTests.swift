@@ -6,6 +6,7 @@ import XCTest
 final class ConvPathTests: XCTestCase {
     override func tearDown() {
         Tensor.convPathOverride = nil
+        Tensor.directConvolution = true
         Parallel.setThreads(Parallel.threadsFromEnvironment() ?? Parallel.defaultThreads)
     }
 
@@ -82,6 +83,39 @@ final class ConvPathTests: XCTestCase {
                     dilation: (1, 1), groups: 1, dtype: .float32, seed: 3)
         try runCase(batch: 3, channels: 4, outChannels: 8, size: (6, 7), kernel: (3, 3), stride: (2, 2), pads: [1, 0, 1, 2],
                     dilation: (2, 1), groups: 4, dtype: .float64, seed: 4)
+    }
+
+    /// Float32 dense convolutions run the direct kernels forward and, at stride 1, for the input
+    /// gradient (a convolution with flipped, transposed weights): both against the im2col + GEMM
+    /// path on geometries that take the direct data gradient (pads below the kernel size, also
+    /// uneven) and ones that do not (stride 2, dilation, pads as large as the kernel).
+    func testDirectKernelsAgreeWithIm2colPath() throws {
+        Parallel.setThreads(2)
+        var rng = TestRandom(seed: 21)
+        let cases: [(x: [Int], w: [Int], strides: [Int], pads: [Int], dilations: [Int])] = [
+            ([16, 16, 28, 28], [16, 16, 3, 3], [1, 1], [1, 1, 1, 1], [1, 1]),
+            ([3, 5, 9, 7], [11, 5, 3, 3], [1, 1], [0, 2, 1, 0], [1, 1]),
+            ([4, 6, 8, 8], [9, 6, 1, 1], [1, 1], [0, 0, 0, 0], [1, 1]),
+            ([2, 3, 10, 9], [4, 3, 5, 3], [1, 1], [2, 1, 2, 1], [1, 1]),
+            ([5, 8, 14, 14], [16, 8, 3, 3], [2, 2], [1, 1, 1, 1], [1, 1]),
+            ([2, 4, 9, 9], [6, 4, 3, 3], [1, 1], [2, 2, 2, 2], [2, 2]),
+            ([2, 4, 6, 6], [5, 4, 3, 3], [1, 1], [3, 3, 3, 3], [1, 1]),
+        ]
+        for c in cases {
+            let x = rng.tensor(c.x, dtype: .float32), w = rng.tensor(c.w, dtype: .float32), b = rng.tensor([c.w[0]], dtype: .float32)
+            var results: [[[Double]]] = []
+            for direct in [true, false] {
+                Tensor.directConvolution = direct
+                let px = Parameter(name: "x", value: x), pw = Parameter(name: "w", value: w), pb = Parameter(name: "b", value: b)
+                let y = try px.tensor.conv2d(weight: pw.tensor, bias: pb.tensor, strides: c.strides, pads: c.pads, dilations: c.dilations)
+                try y.unary(.sin).sum().backward()
+                results.append([y.doubles(), px.grad!.doubles(), pw.grad!.doubles(), pb.grad!.doubles()])
+            }
+            for (k, name) in ["output", "input gradient", "weight gradient", "bias gradient"].enumerated() {
+                let magnitude = results[1][k].map(abs).max() ?? 1
+                assertClose(results[0][k], results[1][k], abs: 1e-5 * Swift.max(1, magnitude), rel: 1e-4, "\(c) \(name)")
+            }
+        }
     }
 
     func testChunkedScheduleIsChosenForLargeBatches() throws {

@@ -208,6 +208,39 @@ final class NormalizationTests: XCTestCase {
         }
     }
 
+    /// The float32 training kernel (16-lane plane sums, shifted statistics, fused passes) against
+    /// the Float64 path on the same values: output, running statistics and all three gradients,
+    /// for planes that are and are not multiples of the vector width, rank 2 and 3, and a mean
+    /// far from zero.
+    func testFloat32BatchNormTrainingMatchesFloat64Path() throws {
+        var rng = TestRandom(seed: 47)
+        for (shape, offset) in [([5, 3, 7, 7], 0.0), ([8, 4, 4, 4], 0.0), ([3, 2, 33], 0.5), ([6, 3], 0.0), ([4, 2, 9, 9], 200.0)] {
+            let c = shape[1]
+            let x64 = try rng.tensor(shape, dtype: .float64, -2, 2).adding(offset).cast(to: .float32).cast(to: .float64)
+            let weights64 = try rng.tensor(shape, dtype: .float64, -1, 1).cast(to: .float32).cast(to: .float64)
+            let scale = rng.doubles(c), bias = rng.doubles(c), mean = rng.doubles(c)
+            let variance = rng.doubles(c).map { 1 + 0.5 * $0 }
+            func run(_ dtype: DType) throws -> [[Double]] {
+                let px = Parameter(name: "x", value: try x64.cast(to: dtype))
+                let ps = Parameter(name: "s", value: try vector(scale).cast(to: dtype))
+                let pb = Parameter(name: "b", value: try vector(bias).cast(to: dtype))
+                let result = try px.tensor.batchNormalizationTraining(
+                    scale: ps.tensor, bias: pb.tensor, runningMean: try vector(mean).cast(to: dtype),
+                    runningVariance: try vector(variance).cast(to: dtype), momentum: 0.9, epsilon: 1e-5)
+                try result.output.multiplying(try weights64.cast(to: dtype)).sum().backward()
+                return [result.output.doubles(), result.runningMean.doubles(), result.runningVariance.doubles(),
+                        px.grad?.doubles() ?? [], ps.grad?.doubles() ?? [], pb.grad?.doubles() ?? []]
+            }
+            let fast = try run(.float32), reference = try run(.float64)
+            for (index, name) in ["output", "running mean", "running variance", "dx", "dscale", "dbias"].enumerated() {
+                let a = fast[index], b = reference[index]
+                XCTAssertFalse(b.isEmpty, "\(shape) \(name)")
+                let magnitude = b.map(abs).max() ?? 1
+                assertClose(a, b, abs: 2e-5 * Swift.max(magnitude, 1), rel: 1e-4, "\(shape) offset \(offset) \(name)")
+            }
+        }
+    }
+
     // MARK: Backward
 
     func testBatchNormInferenceGradients() throws {

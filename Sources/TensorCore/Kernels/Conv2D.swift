@@ -71,7 +71,13 @@ extension Tensor {
         }
         let x = contiguous(), w = weight.contiguous(), b = bias?.contiguous()
         let out: Tensor
-        if dtype == .float32 {
+        // Float32 dense convolutions run the direct kernels (CKernels, via PreparedConvolution);
+        // the im2col + GEMM path below is their reference and serves Float64 and grouped ones.
+        let direct = dtype == .float32 && groups == 1 && Tensor.directConvolution && geo.batch > 0 && geo.channels > 0
+            && geo.outChannels > 0 && geo.outHeight > 0 && geo.outWidth > 0
+        if direct {
+            out = try PreparedConvolution(weight: w, bias: b, strides: strides, pads: pads, dilations: dilations, groups: 1).apply(x)
+        } else if dtype == .float32 {
             out = geo.isDepthwise ? Tensor.depthwiseForward(x, w, b, geo, Float.self) : Tensor.convForward(x, w, b, geo, Float.self)
         } else {
             out = geo.isDepthwise ? Tensor.depthwiseForward(x, w, b, geo, Double.self) : Tensor.convForward(x, w, b, geo, Double.self)
@@ -82,7 +88,12 @@ extension Tensor {
         return out.recorded("Conv", inputs: inputs) { g in
             let gc = g.contiguous()
             var grads: (Tensor?, Tensor)
-            if gc.dtype == .float32 {
+            if direct, let transposed = try Tensor.directDataGradient(geo, weight: w) {
+                // Stride 1: the input gradient is a convolution of g with the flipped, transposed
+                // weights; only the weight gradient takes the im2col + GEMM path.
+                let dw = Tensor.convBackward(gc, x, w, geo, false, Float.self).1
+                grads = (needInputGradient ? try transposed.apply(gc) : nil, dw)
+            } else if gc.dtype == .float32 {
                 grads = geo.isDepthwise ? Tensor.depthwiseBackward(gc, x, w, geo, needInputGradient, Float.self)
                                         : Tensor.convBackward(gc, x, w, geo, needInputGradient, Float.self)
             } else {
@@ -93,6 +104,34 @@ extension Tensor {
             if bias != nil { result.append(try gc.sum(axes: [0, 2, 3])) }
             return result
         }
+    }
+
+    /// Float32 dense convolutions use the direct kernels (tests switch them off to compare).
+    nonisolated(unsafe) public static var directConvolution = true
+
+    /// For a stride-1, undilated convolution whose pads are below the kernel size: the prepared
+    /// convolution that maps the output gradient (N, OC, OH, OW) to the input gradient
+    /// (N, C, H, W), with weights wᵀ[c, oc, ky, kx] = w[oc, c, KH−1−ky, KW−1−kx] and pads
+    /// K−1−p. Nil for other geometries.
+    static func directDataGradient(_ geo: Conv2DGeometry, weight w: Tensor) throws -> PreparedConvolution? {
+        let kh = geo.kernelHeight, kw = geo.kernelWidth
+        guard geo.groups == 1, geo.strideHeight == 1, geo.strideWidth == 1, geo.dilationHeight == 1, geo.dilationWidth == 1,
+              geo.padTop < kh, geo.padBottom < kh, geo.padLeft < kw, geo.padRight < kw else { return nil }
+        let oc = geo.outChannels, c = geo.channels, area = kh * kw
+        var flipped = Tensor(uninitialized: [c, oc, kh, kw], dtype: .float32)
+        w.withElements(Float.self) { src in
+            flipped.withMutableElements(Float.self) { dst in
+                for o in 0..<oc {
+                    for i in 0..<c {
+                        let from = (o * c + i) * area, to = (i * oc + o) * area
+                        for k in 0..<area { dst[to + area - 1 - k] = src[from + k] }
+                    }
+                }
+            }
+        }
+        return try PreparedConvolution(weight: flipped, bias: nil, strides: [1, 1],
+                                       pads: [kh - 1 - geo.padTop, kw - 1 - geo.padLeft, kh - 1 - geo.padBottom, kw - 1 - geo.padRight],
+                                       dilations: [1, 1], groups: 1)
     }
 
     nonisolated(unsafe) static var im2colBudget: Int = {

@@ -1,8 +1,10 @@
 /// Batch, instance, group and layer normalization (ONNX BatchNormalization, InstanceNormalization,
 /// GroupNormalization (opset 21: per-channel scale), LayerNormalization), forward and backward.
 ///
-/// Statistics and gradient sums accumulate in Float64 whatever the dtype; variances are computed in
-/// two passes (mean first) so large means do not cancel. Every parameter tensor must have the
+/// Statistics and gradient sums accumulate in Float64 whatever the dtype (float32 batch-norm
+/// training sums each plane in float lanes first, shifted by the channel's first value, then in
+/// Float64); variances are computed in two passes (mean first), or from shifted sums, so large
+/// means do not cancel. Every parameter tensor must have the
 /// input's dtype (Float32 or Float64).
 extension Tensor {
     /// Batch normalization with given statistics (inference): (N, C, …) → (N, C, …),
@@ -49,8 +51,8 @@ extension Tensor {
             throw TensorError.invalidArgument(op: op, detail: "needs more than one value per channel to compute batch statistics, got input shape \(shape)")
         }
         switch dtype {
-        case .float32: return try batchNormTraining(Float.self, x: self, scale: scale, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
-                                                    momentum: momentum, epsilon: epsilon, unbiased: unbiasedRunningVariance, layout: layout)
+        case .float32: return try batchNormTrainingFloat32(x: self, scale: scale, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
+                                                           momentum: momentum, epsilon: epsilon, unbiased: unbiasedRunningVariance, layout: layout)
         case .float64: return try batchNormTraining(Double.self, x: self, scale: scale, bias: bias, runningMean: runningMean, runningVariance: runningVariance,
                                                     momentum: momentum, epsilon: epsilon, unbiased: unbiasedRunningVariance, layout: layout)
         default: throw TensorError.unsupportedDType(op: op, dtype: dtype)
@@ -346,6 +348,168 @@ private func batchNormTraining<T: FloatElement>(_: T.Type, x: Tensor, scale: Ten
             }
         }
         return try [gx, tensorFrom(T.self, sumGX, shape: [channels]), tensorFrom(T.self, sumG, shape: [channels])]
+    }
+    return (output, updatedMean, updatedVariance)
+}
+
+// MARK: Batch normalization (training), float32 fast path
+
+/// Float32 batch-norm training: the same results as `batchNormTraining` up to float rounding
+/// (tests compare it with the Float64 path), with 16-lane float sums per (image, channel)
+/// plane added into Float64 per channel, one read pass for the statistics (sums of x − K and
+/// (x − K)² with K the channel's first value, so a large mean does not cancel) and one fused
+/// pass each for the output and the input gradient.
+private typealias Lanes = SIMD16<Float>
+
+@inline(__always) private func loadLanes(_ p: UnsafePointer<Float>) -> Lanes {
+    UnsafeRawPointer(p).loadUnaligned(as: Lanes.self)
+}
+
+@inline(__always) private func storeLanes(_ v: Lanes, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self)
+}
+
+/// Σ(x − k) and Σ(x − k)² over `count` floats.
+@inline(__always) private func shiftedSums(_ x: UnsafePointer<Float>, _ count: Int, shift k: Float) -> (Double, Double) {
+    var s1 = Lanes(repeating: 0), s2 = Lanes(repeating: 0)
+    let kv = Lanes(repeating: k)
+    var i = 0
+    while i + 16 <= count {
+        let d = loadLanes(x + i) - kv
+        s1 += d
+        s2 += d * d
+        i += 16
+    }
+    var t1 = Double(s1.sum()), t2 = Double(s2.sum())
+    while i < count {
+        let d = Double(x[i] - k)
+        t1 += d; t2 += d * d
+        i += 1
+    }
+    return (t1, t2)
+}
+
+/// Σg and Σg·(x − m) over `count` floats.
+@inline(__always) private func gradientSums(_ g: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ count: Int, mean m: Float) -> (Double, Double) {
+    var s0 = Lanes(repeating: 0), s1 = Lanes(repeating: 0)
+    let mv = Lanes(repeating: m)
+    var i = 0
+    while i + 16 <= count {
+        let gv = loadLanes(g + i)
+        s0 += gv
+        s1 += gv * (loadLanes(x + i) - mv)
+        i += 16
+    }
+    var t0 = Double(s0.sum()), t1 = Double(s1.sum())
+    while i < count {
+        t0 += Double(g[i]); t1 += Double(g[i]) * Double(x[i] - m)
+        i += 1
+    }
+    return (t0, t1)
+}
+
+/// out = a·u + b·v + c over `count` floats (`v` may be nil: out = a·u + c).
+@inline(__always) private func affine2(_ u: UnsafePointer<Float>, _ v: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>, _ count: Int,
+                                       a: Float, b: Float, c: Float) {
+    let av = Lanes(repeating: a), bv = Lanes(repeating: b), cv = Lanes(repeating: c)
+    var i = 0
+    if let v {
+        while i + 16 <= count { storeLanes(loadLanes(u + i) * av + loadLanes(v + i) * bv + cv, out + i); i += 16 }
+        while i < count { out[i] = u[i] * a + v[i] * b + c; i += 1 }
+    } else {
+        while i + 16 <= count { storeLanes(loadLanes(u + i) * av + cv, out + i); i += 16 }
+        while i < count { out[i] = u[i] * a + c; i += 1 }
+    }
+}
+
+private func batchNormTrainingFloat32(x: Tensor, scale: Tensor, bias: Tensor, runningMean: Tensor, runningVariance: Tensor,
+                                      momentum: Double, epsilon: Double, unbiased: Bool, layout: ChannelLayout) throws
+    -> (output: Tensor, runningMean: Tensor, runningVariance: Tensor) {
+    let channels = layout.channels, spatial = layout.spatial, batch = layout.batch
+    let perChannel = batch * spatial
+    let gamma = doubleValues(Float.self, scale), beta = doubleValues(Float.self, bias)
+    var mean = [Double](repeating: 0, count: channels), variance = [Double](repeating: 0, count: channels)
+    let xc = x.contiguous()
+    var y = Tensor(uninitialized: x.shape, dtype: .float32)
+    let grain = max(1, 16384 / max(1, perChannel))
+    xc.withElements(Float.self) { xs in
+        y.withMutableElements(Float.self) { ys in
+            mean.withUnsafeMutableBufferPointer { meanBuffer in
+                variance.withUnsafeMutableBufferPointer { varianceBuffer in
+                    guard let xb = xs.baseAddress, let yb = ys.baseAddress,
+                          let mb = meanBuffer.baseAddress, let vb = varianceBuffer.baseAddress else { return }
+                    Parallel.forRange(channels, grain: grain) { range in
+                        for c in range {
+                            let k = xb[c * spatial]
+                            var t1 = 0.0, t2 = 0.0
+                            for n in 0..<batch {
+                                let (a, b) = shiftedSums(xb + (n * channels + c) * spatial, spatial, shift: k)
+                                t1 += a; t2 += b
+                            }
+                            let d = t1 / Double(perChannel)
+                            let m = Double(k) + d
+                            let v = Swift.max(0, t2 / Double(perChannel) - d * d)
+                            mb[c] = m; vb[c] = v
+                            let a = gamma[c] / (v + epsilon).squareRoot()
+                            let scaleF = Float(a), shiftF = Float(beta[c] - m * a)
+                            for n in 0..<batch {
+                                let offset = (n * channels + c) * spatial
+                                affine2(xb + offset, nil, yb + offset, spatial, a: scaleF, b: 0, c: shiftF)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let correction = unbiased ? Double(perChannel) / Double(perChannel - 1) : 1
+    let oldMean = doubleValues(Float.self, runningMean), oldVariance = doubleValues(Float.self, runningVariance)
+    let newMean = (0..<channels).map { momentum * oldMean[$0] + (1 - momentum) * mean[$0] }
+    let newVariance = (0..<channels).map { momentum * oldVariance[$0] + (1 - momentum) * variance[$0] * correction }
+    let updatedMean = try tensorFrom(Float.self, newMean, shape: runningMean.shape)
+    let updatedVariance = try tensorFrom(Float.self, newVariance, shape: runningVariance.shape)
+
+    let batchMean = mean
+    let invstd = variance.map { 1 / ($0 + epsilon).squareRoot() }
+    let output = y.recorded("BatchNormalization(training)", inputs: [x, scale, bias]) { g in
+        try checkNormGradient(g, like: x, op: "BatchNormalization(training)")
+        let g = g.contiguous()
+        var gx = Tensor(uninitialized: x.shape, dtype: .float32)
+        var sumG = [Double](repeating: 0, count: channels), sumGX = [Double](repeating: 0, count: channels)
+        xc.withElements(Float.self) { xs in
+            g.withElements(Float.self) { gs in
+                gx.withMutableElements(Float.self) { gxs in
+                    sumG.withUnsafeMutableBufferPointer { sg in
+                        sumGX.withUnsafeMutableBufferPointer { sgx in
+                            guard let xb = xs.baseAddress, let gb = gs.baseAddress, let ob = gxs.baseAddress,
+                                  let sgb = sg.baseAddress, let sgxb = sgx.baseAddress else { return }
+                            Parallel.forRange(channels, grain: grain) { range in
+                                for c in range {
+                                    let m = batchMean[c], inv = invstd[c], mF = Float(m)
+                                    var s0 = 0.0, s1 = 0.0
+                                    for n in 0..<batch {
+                                        let base = (n * channels + c) * spatial
+                                        let (a, b) = gradientSums(gb + base, xb + base, spatial, mean: mF)
+                                        s0 += a; s1 += b
+                                    }
+                                    // Σg·(x − m) with m rounded to float; the exact mean's share is s0·(mF − m).
+                                    s1 += s0 * (Double(mF) - m)
+                                    sgb[c] = s0; sgxb[c] = s1 * inv
+                                    // dx = k·(g − Σg/M − x̂·Σ(g·x̂)/M) = A·g + B·x + C.
+                                    let k = gamma[c] * inv, meanG = s0 / Double(perChannel), meanGX = s1 * inv / Double(perChannel)
+                                    let A = k, B = -k * inv * meanGX, C = -k * meanG + k * inv * meanGX * m
+                                    for n in 0..<batch {
+                                        let base = (n * channels + c) * spatial
+                                        affine2(gb + base, xb + base, ob + base, spatial, a: Float(A), b: Float(B), c: Float(C))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return try [gx, tensorFrom(Float.self, sumGX, shape: [channels]), tensorFrom(Float.self, sumG, shape: [channels])]
     }
     return (output, updatedMean, updatedVariance)
 }

@@ -211,7 +211,9 @@ public final class PreparedConvolution: @unchecked Sendable {
             throw TensorError.shapeMismatch(op: "conv2d", detail: "kernel \(kernelHeight)x\(kernelWidth) (dilations [\(dilationHeight), \(dilationWidth)]) does not fit input \(height)x\(width) with pads \(pads)")
         }
         let oh = (ph - spanH) / strideHeight + 1, ow = (pw - spanW) / strideWidth + 1
-        if strideHeight == 1 && strideWidth == 1 {
+        // The compact layout writes output (y, x) at y·pitch + x, so the output must fit the
+        // pitch: at most one side's padding may reach the kernel's span.
+        if strideHeight == 1 && strideWidth == 1 && Swift.min(pads[1], pads[3]) < spanW && Swift.min(pads[0], pads[2]) < spanH {
             // Shared padding: a zero column (row) is the right (bottom) pad of one row (image)
             // and the left (top) pad of the next.
             let pitch = width + Swift.max(pads[1], pads[3]), imageRows = height + Swift.max(pads[0], pads[2])

@@ -55,6 +55,7 @@ struct BenchCoreCommand: ParsableCommand {
                 ("spread_gbps", .array([.number(r.depthwiseBytes / r.depthwise.max / 1e9), .number(r.depthwiseBytes / r.depthwise.min / 1e9)])),
             ])),
             ("threads", .integer(r.threads)),
+            ("blas_core", .string(BLASCore.coreName)),
             ("repeats", .integer(r.sgemm.first?.timing.repeats ?? 0)),
         ])
     }

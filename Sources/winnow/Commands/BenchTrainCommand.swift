@@ -141,6 +141,7 @@ struct BenchTrainCommand: ParsableCommand {
                 ("torch_version", .string((peerResult["torch_version"] as? String) ?? "")),
             ]
         }
+        fields.append(("blas_core", .string(BLASCore.coreName)))
         fields.append(("load_average", .array(load.map { .number($0) })))
         if json {
             Console.output(JSONValue.object(fields).serialized)
