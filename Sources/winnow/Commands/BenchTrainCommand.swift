@@ -25,9 +25,10 @@ struct BenchTrainCommand: ParsableCommand {
         is the batch size over the median step time, with the spread ([min, max] and quartiles). \
         With --peer torch, a Python that imports torch (--python; torch is several GB: keep it \
         in a venv under /tmp) builds the same network from the same weights (exported to a \
-        temporary ONNX file) and times the same step with the same thread count after Winnow \
-        has finished; --json then adds torch_images_per_second and ratio (Winnow over PyTorch, \
-        above 1 means Winnow is faster).
+        temporary ONNX file) and times the same step with the same thread count; the timed \
+        steps run in up to 5 rounds that alternate between Winnow and PyTorch (0.1 s pause \
+        between turns), so both see the same machine load. --json then adds \
+        torch_images_per_second and ratio (Winnow over PyTorch; above 1 means Winnow is faster).
         """)
 
     @Option(name: .long, help: "Zoo model: \(BenchTrainPeer.models.joined(separator: ", ")).")
@@ -89,15 +90,35 @@ struct BenchTrainCommand: ParsableCommand {
         let trainer = try Trainer(graph: graph, data: loader, optimizer: optimizer, schedule: try ConstantSchedule(learningRate: 0.1),
                                   configuration: .init(duration: .steps(warmups + steps), seed: 0))
 
-        Console.info("bench train: \(model), batch \(batch) of \(shape.map(String.init).joined(separator: "x")), \(threads) thread(s), \(warmups) warm-up + \(steps) timed steps")
-        var times: [Double] = []
+        // The peer loads the same weights and runs its warm-up steps before Winnow starts.
+        var peerProcess: BenchTrainPeer?
+        if peer != nil, let weights {
+            Console.info("bench train: starting the torch peer with \(python) ...")
+            peerProcess = try BenchTrainPeer(python: python, model: model, batch: batch, warmups: warmups, threads: threads,
+                                             weights: weights, folder: folder)
+        }
+        defer { peerProcess?.stop() }
+
+        let rounds = peerProcess == nil ? 1 : Swift.min(5, steps)
+        Console.info("bench train: \(model), batch \(batch) of \(shape.map(String.init).joined(separator: "x")), \(threads) thread(s), \(warmups) warm-up + \(steps) timed steps\(peerProcess == nil ? "" : " in \(rounds) rounds alternating with torch")")
         var lastLoss = Double.nan
-        for index in 0..<(warmups + steps) {
-            let start = Timing.monotonicSeconds()
-            let record = try trainer.trainStep()
-            let seconds = Timing.monotonicSeconds() - start
-            lastLoss = record.loss
-            if index >= warmups { times.append(seconds) }
+        for _ in 0..<warmups { lastLoss = try trainer.trainStep().loss }
+        var times: [Double] = [], peerTimes: [Double] = []
+        for round in 0..<rounds {
+            let count = (round + 1) * steps / rounds - round * steps / rounds
+            for _ in 0..<count {
+                let start = Timing.monotonicSeconds()
+                let record = try trainer.trainStep()
+                times.append(Timing.monotonicSeconds() - start)
+                lastLoss = record.loss
+            }
+            if let peerProcess {
+                usleep(100_000)
+                peerTimes += try peerProcess.run(steps: count).map { $0 / 1000 }
+                usleep(100_000)
+                Console.info(String(format: "  round %d/%d: winnow %.1f ms, torch %.1f ms (medians so far)", round + 1, rounds,
+                                    BenchInferCommand.median(times) * 1000, BenchInferCommand.median(peerTimes) * 1000))
+            }
         }
         guard lastLoss.isFinite else {
             throw ValidationError("the loss is not finite after \(warmups + steps) steps (\(lastLoss)); the benchmark's step is broken")
@@ -106,21 +127,15 @@ struct BenchTrainCommand: ParsableCommand {
         let imagesPerSecond = Double(batch) / median
         Console.info(String(format: "  winnow: %.1f images/s (step %.1f ms, spread %.1f-%.1f ms)", imagesPerSecond,
                             median * 1000, (times.min() ?? 0) * 1000, (times.max() ?? 0) * 1000))
-
-        var peerResult: [String: Any]?
-        if peer != nil, let weights {
-            Console.info("  torch: timing the same network with \(python) ...")
-            peerResult = try BenchTrainPeer.run(python: python, model: model, batch: batch, steps: steps, warmups: warmups,
-                                                threads: threads, weights: weights, folder: folder)
+        let torchMedian = peerTimes.isEmpty ? nil : BenchInferCommand.median(peerTimes)
+        let torchRate = torchMedian.map { Double(batch) / $0 }
+        if let torchRate, let torchMedian {
+            Console.info(String(format: "  torch: %.1f images/s (step %.1f ms, spread %.1f-%.1f ms); ratio winnow/torch %.2f", torchRate,
+                                torchMedian * 1000, (peerTimes.min() ?? 0) * 1000, (peerTimes.max() ?? 0) * 1000, imagesPerSecond / torchRate))
         }
         var load = [Double](repeating: 0, count: 3)
         _ = getloadavg(&load, 3)
 
-        let torchRate = peerResult?["images_per_second"] as? Double
-        if let torchRate {
-            Console.info(String(format: "  torch: %.1f images/s (step %.1f ms); ratio winnow/torch %.2f", torchRate,
-                                (peerResult?["step_ms_median"] as? Double) ?? 0, imagesPerSecond / torchRate))
-        }
         let ms = times.map { $0 * 1000 }
         var fields: [(String, JSONValue)] = [
             ("model", .string(model)), ("batch", .integer(batch)), ("images_per_second", .number(imagesPerSecond)),
@@ -130,15 +145,16 @@ struct BenchTrainCommand: ParsableCommand {
             ("threads", .integer(threads)), ("steps", .integer(steps)), ("warmups", .integer(warmups)),
             ("parameters", .integer(graph.initializers.filter(\.requiresGrad).reduce(0) { $0 + $1.value.count })),
         ]
-        if let peerResult, let torchRate {
-            let number = { (key: String) in JSONValue.number((peerResult[key] as? Double) ?? .nan) }
+        if let torchRate, let peerProcess {
+            let torchMs = peerTimes.map { $0 * 1000 }
             fields += [
                 ("torch_images_per_second", .number(torchRate)),
                 ("ratio", .number(imagesPerSecond / torchRate)),
-                ("torch_step_ms", number("step_ms_median")),
-                ("torch_step_spread_ms", .array([number("step_ms_min"), number("step_ms_max")])),
-                ("torch_step_quartiles_ms", .array([number("step_ms_q1"), number("step_ms_q3")])),
-                ("torch_version", .string((peerResult["torch_version"] as? String) ?? "")),
+                ("torch_step_ms", .number(BenchInferCommand.median(torchMs))),
+                ("torch_step_spread_ms", .array([.number(torchMs.min() ?? 0), .number(torchMs.max() ?? 0)])),
+                ("torch_step_quartiles_ms", .array(BenchInferCommand.quartiles(torchMs).map { .number($0) })),
+                ("torch_version", .string(peerProcess.version)),
+                ("rounds", .integer(rounds)),
             ]
         }
         fields.append(("blas_core", .string(BLASCore.coreName)))

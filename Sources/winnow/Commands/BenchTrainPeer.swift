@@ -1,28 +1,37 @@
 import ArgumentParser
 import Foundation
 
-/// PyTorch measured beside Winnow by `winnow bench train --peer torch`: a Python script (below)
-/// that builds the zoo network in PyTorch from the same ONNX weights and times the same step.
-enum BenchTrainPeer {
+/// PyTorch measured beside Winnow by `winnow bench train --peer torch`: a Python process running
+/// the script below, which builds the zoo network in PyTorch from the same ONNX weights and times
+/// the same step in rounds on request, so the two take turns under the same machine load.
+final class BenchTrainPeer {
     /// The zoo classifiers the peer can build.
     static let models = ["resnet8", "resnet20", "lenet-300-100"]
 
-    /// Runs the peer and returns its JSON object; errors name the Python and what to install.
-    static func run(python: String, model: String, batch: Int, steps: Int, warmups: Int, threads: Int,
-                    weights: URL, folder: URL) throws -> [String: Any] {
+    private(set) var version: String
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private let errors: URL
+    private let python: String
+    private var buffer = Data()
+
+    /// Starts the peer (it builds the network from `weights`, runs its warm-up steps and says it
+    /// is ready); errors name the Python and what to install.
+    init(python: String, model: String, batch: Int, warmups: Int, threads: Int, weights: URL, folder: URL) throws {
+        self.python = python
         let script = folder.appendingPathComponent("torch_peer.py")
-        let errors = folder.appendingPathComponent("torch_peer_stderr.txt")
+        errors = folder.appendingPathComponent("torch_peer_stderr.txt")
         do {
-            try source.write(to: script, atomically: true, encoding: .utf8)
+            try Self.source.write(to: script, atomically: true, encoding: .utf8)
             FileManager.default.createFile(atPath: errors.path, contents: nil)
         } catch {
             throw ValidationError("cannot write the torch peer into \(folder.path): \(error.localizedDescription)")
         }
-        let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path, "--model", model, "--batch", String(batch), "--steps", String(steps),
-                             "--warmup", String(warmups), "--threads", String(threads), "--onnx", weights.path]
-        let output = Pipe()
+        process.arguments = [python, script.path, "--model", model, "--batch", String(batch), "--warmup", String(warmups),
+                             "--threads", String(threads), "--onnx", weights.path, "--serve"]
+        process.standardInput = input
         process.standardOutput = output
         process.standardError = try FileHandle(forWritingTo: errors)
         do {
@@ -30,17 +39,52 @@ enum BenchTrainPeer {
         } catch {
             throw ValidationError("cannot start \(python) for the torch peer (\(error.localizedDescription)); pass --python with a Python that imports torch")
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        version = ""
+        let ready = try readReply()
+        guard ready["ready"] as? Bool == true else { throw failure("sent \(ready) instead of its ready line") }
+        version = ready["torch_version"] as? String ?? ""
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// Times `steps` steps in the peer; their durations in milliseconds.
+    func run(steps: Int) throws -> [Double] {
+        input.fileHandleForWriting.write(Data("run \(steps)\n".utf8))
+        let reply = try readReply()
+        guard let times = reply["times_ms"] as? [Double], times.count == steps else { throw failure("sent \(reply) instead of \(steps) step times") }
+        return times
+    }
+
+    func stop() {
+        input.fileHandleForWriting.write(Data("quit\n".utf8))
+        try? input.fileHandleForWriting.close()
         process.waitUntilExit()
+    }
+
+    private func readReply() throws -> [String: Any] {
+        while true {
+            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = buffer[buffer.startIndex..<newline]
+                buffer.removeSubrange(buffer.startIndex...newline)
+                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                    throw failure("printed a line that is not a JSON object: \(String(decoding: line, as: UTF8.self).prefix(300))")
+                }
+                return object
+            }
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                process.waitUntilExit()
+                throw failure("exited with status \(process.terminationStatus)")
+            }
+            buffer.append(chunk)
+        }
+    }
+
+    private func failure(_ what: String) -> ValidationError {
         let stderr = (try? String(contentsOf: errors, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        guard process.terminationStatus == 0 else {
-            throw ValidationError("the torch peer (\(python)) failed with status \(process.terminationStatus): \(stderr.isEmpty ? "no message" : stderr)")
-        }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              object["images_per_second"] is Double else {
-            throw ValidationError("the torch peer printed no result object: \(String(decoding: data, as: UTF8.self).prefix(300))")
-        }
-        return object
+        return ValidationError("the torch peer (\(python)) \(what)\(stderr.isEmpty ? "" : ": " + stderr)")
     }
 
     /// The peer script (Python 3 with torch; numpy and onnx for --onnx).
@@ -119,6 +163,9 @@ def parse_arguments(argv):
     parser.add_argument("--size", type=int, help="input height and width (default: the model's)")
     parser.add_argument("--classes", type=int, help="output classes (default: the model's)")
     parser.add_argument("--onnx", metavar="MODEL.onnx", help="start from this file's initializers")
+    parser.add_argument("--serve", action="store_true",
+                        help="after the warm-up print a ready line, then time N steps for each 'run N' line on stdin "
+                             "and print their times (one JSON line each) until 'quit' or end of input")
     args = parser.parse_args(argv)
     channels, size, classes = MODELS[args.model]
     args.channels = channels if args.channels is None else args.channels
@@ -258,6 +305,29 @@ def median(values):
     return ordered[mid] if len(ordered) % 2 == 1 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
+def serve(torch, args, step, parameters):
+    """Timed rounds on request, so the caller can alternate with its own rounds under the same load."""
+    print(json.dumps({"ready": True, "torch_version": torch.__version__, "parameters": parameters}), flush=True)
+    index = args.warmup
+    for line in sys.stdin:
+        words = line.split()
+        if not words or words[0] == "quit":
+            break
+        if words[0] != "run" or len(words) != 2 or not words[1].isdigit():
+            fail(f"unknown request {line.strip()!r}; send 'run N' or 'quit'")
+        times = []
+        loss = None
+        for _ in range(int(words[1])):
+            start = time.perf_counter()
+            loss = step(index)
+            times.append((time.perf_counter() - start) * 1000)
+            index += 1
+        if loss is not None and not math.isfinite(loss.item()):
+            fail(f"the loss is not finite after {index} steps ({loss.item()})")
+        print(json.dumps({"times_ms": times}), flush=True)
+    return 0
+
+
 def main(argv):
     args = parse_arguments(argv)
     torch, nn = import_torch()
@@ -292,6 +362,8 @@ def main(argv):
 
     for index in range(args.warmup):
         step(index)
+    if args.serve:
+        return serve(torch, args, step, parameters)
     times = []
     loss = None
     for index in range(args.warmup, args.warmup + args.steps):
