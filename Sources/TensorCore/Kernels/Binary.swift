@@ -18,7 +18,8 @@ extension Tensor {
         let outShape = try Shape.broadcast(shape, other.shape, op: op.rawValue)
         let out: Tensor
         switch dtype {
-        case .float32: out = Tensor.floatBinary(op, self, other, outShape, Float.self)
+        case .float32: out = (ContiguousFloat32.applies(self, other) ? ContiguousFloat32.binary(op, self, other) : nil)
+            ?? Tensor.floatBinary(op, self, other, outShape, Float.self)
         case .float64: out = Tensor.floatBinary(op, self, other, outShape, Double.self)
         case .int64: out = try Tensor.integerBinary(op, self, other, outShape, Int64.self)
         case .int32: out = try Tensor.integerBinary(op, self, other, outShape, Int32.self)

@@ -33,7 +33,7 @@ extension Tensor {
     public func unary(_ op: UnaryOp) throws -> Tensor {
         let out: Tensor
         switch dtype {
-        case .float32: out = Tensor.floatUnary(op, self, Float.self)
+        case .float32: out = op == .relu && isContiguous ? ContiguousFloat32.relu(self) : Tensor.floatUnary(op, self, Float.self)
         case .float64: out = Tensor.floatUnary(op, self, Double.self)
         case .int64: out = try Tensor.integerUnary(op, self, Int64.self)
         case .int32: out = try Tensor.integerUnary(op, self, Int32.self)
@@ -43,8 +43,9 @@ extension Tensor {
         guard dtype.isFloatingCompute else { return out }
         let x = self, y = out
         return out.recorded(op.name, inputs: [x]) { g in
-            [g.dtype == .float32 ? Tensor.floatUnaryGradient(op, g, x, y, Float.self)
-                                 : Tensor.floatUnaryGradient(op, g, x, y, Double.self)]
+            if op == .relu, ContiguousFloat32.applies(g, x) { return [ContiguousFloat32.reluGradient(g, x)] }
+            return [g.dtype == .float32 ? Tensor.floatUnaryGradient(op, g, x, y, Float.self)
+                                        : Tensor.floatUnaryGradient(op, g, x, y, Double.self)]
         }
     }
 
