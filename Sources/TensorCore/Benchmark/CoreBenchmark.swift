@@ -45,12 +45,18 @@ public struct CoreBenchmark: Sendable {
     /// Result for one convolution layer; GFLOPS count a multiply-add as two operations.
     public struct ConvResult: Sendable {
         public let layer: ConvLayer
+        /// conv2d's own path (the direct kernels for these float32 layers).
         public let forward: Timing
         public let backward: Timing
+        /// The im2col + GEMM reference path.
+        public let im2colForward: Timing
+        public let im2colBackward: Timing
         public let flops: Double
         public var forwardGflops: Double { flops / forward.median / 1e9 }
         /// Input and weight gradients together: twice the forward's operations.
         public var backwardGflops: Double { 2 * flops / backward.median / 1e9 }
+        public var im2colForwardGflops: Double { flops / im2colForward.median / 1e9 }
+        public var im2colBackwardGflops: Double { 2 * flops / im2colBackward.median / 1e9 }
     }
 
     /// Everything `bench core` reports.
@@ -110,10 +116,18 @@ public struct CoreBenchmark: Sendable {
             let pad = layer.kernel / 2
             let geo = try Conv2DGeometry(input: x.shape, weight: w.shape, strides: [1, 1], pads: [pad, pad, pad, pad], dilations: [1, 1], groups: 1)
             let g = try Tensor.uniform([layer.batch, layer.channels, geo.outHeight, geo.outWidth], low: -1, high: 1, stream: &stream)
-            let forward = Timing.measure(repeats: repeats) { _ = Tensor.convForward(x, w, nil, geo, Float.self) }
-            let backward = Timing.measure(repeats: repeats) { _ = Tensor.convBackward(g, x, w, geo, true, Float.self) }
-            let result = ConvResult(layer: layer, forward: forward, backward: backward, flops: 2 * Double(geo.macs))
-            progress("conv \(layer.name) batch \(layer.batch): forward \(format(result.forwardGflops)) GFLOPS, backward \(format(result.backwardGflops)) GFLOPS")
+            // What training runs (conv2d's forward and gradients: the direct kernels), and the
+            // im2col + GEMM reference path beside it.
+            let direct = Tensor.usesDirectKernels(geo, dtype: .float32)
+            let forward = Timing.measure(repeats: repeats) { _ = try? Tensor.convolutionForward(x, w, nil, geo, direct: direct) }
+            let backward = Timing.measure(repeats: repeats) {
+                _ = try? Tensor.convolutionGradients(g, x, w, geo, needInputGradient: true, direct: direct)
+            }
+            let im2colForward = Timing.measure(repeats: repeats) { _ = Tensor.convForward(x, w, nil, geo, Float.self) }
+            let im2colBackward = Timing.measure(repeats: repeats) { _ = Tensor.convBackward(g, x, w, geo, true, Float.self) }
+            let result = ConvResult(layer: layer, forward: forward, backward: backward, im2colForward: im2colForward,
+                                    im2colBackward: im2colBackward, flops: 2 * Double(geo.macs))
+            progress("conv \(layer.name) batch \(layer.batch): forward \(format(result.forwardGflops)) GFLOPS, backward \(format(result.backwardGflops)) GFLOPS (im2col + GEMM: \(format(2 * Double(geo.macs) / im2colForward.median / 1e9)), \(format(4 * Double(geo.macs) / im2colBackward.median / 1e9)))")
             conv.append(result)
         }
 

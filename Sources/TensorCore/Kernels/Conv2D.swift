@@ -70,40 +70,61 @@ extension Tensor {
             }
         }
         let x = contiguous(), w = weight.contiguous(), b = bias?.contiguous()
-        let out: Tensor
-        // Float32 dense convolutions run the direct kernels (CKernels, via PreparedConvolution);
-        // the im2col + GEMM path below is their reference and serves Float64 and grouped ones.
-        let direct = dtype == .float32 && groups == 1 && Tensor.directConvolution && geo.batch > 0 && geo.channels > 0
-            && geo.outChannels > 0 && geo.outHeight > 0 && geo.outWidth > 0
-        if direct {
-            out = try PreparedConvolution(weight: w, bias: b, strides: strides, pads: pads, dilations: dilations, groups: 1).apply(x)
-        } else if dtype == .float32 {
-            out = geo.isDepthwise ? Tensor.depthwiseForward(x, w, b, geo, Float.self) : Tensor.convForward(x, w, b, geo, Float.self)
-        } else {
-            out = geo.isDepthwise ? Tensor.depthwiseForward(x, w, b, geo, Double.self) : Tensor.convForward(x, w, b, geo, Double.self)
-        }
+        let direct = Tensor.usesDirectKernels(geo, dtype: dtype)
+        let out = try Tensor.convolutionForward(x, w, b, geo, direct: direct)
         var inputs = [self, weight]
         if let bias { inputs.append(bias) }
         let needInputGradient = gradNode != nil
         return out.recorded("Conv", inputs: inputs) { g in
             let gc = g.contiguous()
-            var grads: (Tensor?, Tensor)
-            if direct, let transposed = try Tensor.directDataGradient(geo, weight: w) {
-                // Stride 1: the input gradient is a convolution of g with the flipped, transposed
-                // weights; only the weight gradient takes the im2col + GEMM path.
-                let dw = Tensor.convBackward(gc, x, w, geo, false, Float.self).1
-                grads = (needInputGradient ? try transposed.apply(gc) : nil, dw)
-            } else if gc.dtype == .float32 {
-                grads = geo.isDepthwise ? Tensor.depthwiseBackward(gc, x, w, geo, needInputGradient, Float.self)
-                                        : Tensor.convBackward(gc, x, w, geo, needInputGradient, Float.self)
-            } else {
-                grads = geo.isDepthwise ? Tensor.depthwiseBackward(gc, x, w, geo, needInputGradient, Double.self)
-                                        : Tensor.convBackward(gc, x, w, geo, needInputGradient, Double.self)
-            }
-            var result: [Tensor?] = [grads.0, grads.1]
+            let grads = try Tensor.convolutionGradients(gc, x, w, geo, needInputGradient: needInputGradient, direct: direct)
+            var result: [Tensor?] = [grads.input, grads.weight]
             if bias != nil { result.append(try gc.sum(axes: [0, 2, 3])) }
             return result
         }
+    }
+
+    /// True when a convolution of this geometry and dtype runs the direct kernels: float32, one
+    /// group, nothing empty (tests switch them off with `directConvolution`).
+    static func usesDirectKernels(_ geo: Conv2DGeometry, dtype: DType) -> Bool {
+        dtype == .float32 && geo.groups == 1 && Tensor.directConvolution && geo.batch > 0 && geo.channels > 0
+            && geo.outChannels > 0 && geo.outHeight > 0 && geo.outWidth > 0
+    }
+
+    /// The forward value `conv2d` computes (contiguous operands). Float32 dense convolutions run
+    /// the direct kernels (CKernels, via PreparedConvolution); the im2col + GEMM path is their
+    /// reference and serves Float64 and grouped ones; depthwise ones have their own kernel.
+    static func convolutionForward(_ x: Tensor, _ w: Tensor, _ b: Tensor?, _ geo: Conv2DGeometry, direct: Bool) throws -> Tensor {
+        if direct {
+            return try PreparedConvolution(weight: w, bias: b, strides: [geo.strideHeight, geo.strideWidth],
+                                           pads: [geo.padTop, geo.padLeft, geo.padBottom, geo.padRight],
+                                           dilations: [geo.dilationHeight, geo.dilationWidth], groups: 1).apply(x)
+        }
+        if x.dtype == .float32 {
+            return geo.isDepthwise ? Tensor.depthwiseForward(x, w, b, geo, Float.self) : Tensor.convForward(x, w, b, geo, Float.self)
+        }
+        return geo.isDepthwise ? Tensor.depthwiseForward(x, w, b, geo, Double.self) : Tensor.convForward(x, w, b, geo, Double.self)
+    }
+
+    /// The input (when asked) and weight gradients of a convolution for the output gradient `g`
+    /// (contiguous operands). With the direct kernels at stride 1, the input gradient is a
+    /// convolution of g with the flipped, transposed weights; the weight gradient is always
+    /// im2col + GEMM.
+    static func convolutionGradients(_ g: Tensor, _ x: Tensor, _ w: Tensor, _ geo: Conv2DGeometry, needInputGradient: Bool,
+                                     direct: Bool) throws -> (input: Tensor?, weight: Tensor) {
+        if direct, let transposed = try Tensor.directDataGradient(geo, weight: w) {
+            let dw = Tensor.convBackward(g, x, w, geo, false, Float.self).1
+            return (needInputGradient ? try transposed.apply(g) : nil, dw)
+        }
+        let grads: (Tensor?, Tensor)
+        if g.dtype == .float32 {
+            grads = geo.isDepthwise ? Tensor.depthwiseBackward(g, x, w, geo, needInputGradient, Float.self)
+                                    : Tensor.convBackward(g, x, w, geo, needInputGradient, Float.self)
+        } else {
+            grads = geo.isDepthwise ? Tensor.depthwiseBackward(g, x, w, geo, needInputGradient, Double.self)
+                                    : Tensor.convBackward(g, x, w, geo, needInputGradient, Double.self)
+        }
+        return (grads.0, grads.1)
     }
 
     /// Float32 dense convolutions use the direct kernels (tests switch them off to compare).

@@ -47,6 +47,8 @@ struct BenchCoreCommand: ParsableCommand {
                     ("forward_fraction", .number(c.forwardGflops / peak)), ("backward_fraction", .number(c.backwardGflops / peak)),
                     ("forward_spread_gflops", spread(c.forward, flops: c.flops)),
                     ("backward_spread_gflops", spread(c.backward, flops: 2 * c.flops)),
+                    ("im2col_forward_gflops", .number(c.im2colForwardGflops)),
+                    ("im2col_backward_gflops", .number(c.im2colBackwardGflops)),
                 ])
             })),
             ("depthwise", .object([
@@ -63,10 +65,10 @@ struct BenchCoreCommand: ParsableCommand {
     static func table(_ r: CoreBenchmark.Report) -> String {
         var lines: [String] = []
         for s in r.sgemm { lines.append("sgemm \(s.size)³            \(format(s.gflops)) GFLOPS") }
-        lines.append("layer          fwd GFLOPS  fwd frac  bwd GFLOPS  bwd frac")
+        lines.append("layer          fwd GFLOPS  fwd frac  bwd GFLOPS  bwd frac  im2col fwd/bwd GFLOPS")
         for c in r.conv {
             let name = c.layer.name.padding(14)
-            lines.append("\(name) \(format(c.forwardGflops).padding(11)) \(format(c.forwardGflops / r.peakGflops).padding(9)) \(format(c.backwardGflops).padding(11)) \(format(c.backwardGflops / r.peakGflops))")
+            lines.append("\(name) \(format(c.forwardGflops).padding(11)) \(format(c.forwardGflops / r.peakGflops).padding(9)) \(format(c.backwardGflops).padding(11)) \(format(c.backwardGflops / r.peakGflops).padding(9)) \(format(c.im2colForwardGflops)) / \(format(c.im2colBackwardGflops))")
         }
         lines.append("depthwise 3x3 c128 32x32 b16: \(format(r.depthwiseGBps)) GB/s vs memcpy \(format(r.memcpyGBps)) GB/s (fraction \(format(r.depthwiseGBps / r.memcpyGBps)))")
         return lines.joined(separator: "\n")
