@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 
 /// PyTorch measured beside Winnow by `winnow bench train --peer torch`: a Python process running
@@ -7,6 +6,11 @@ import Foundation
 final class BenchTrainPeer {
     /// The zoo classifiers the peer can build.
     static let models = ["resnet8", "resnet20", "lenet-300-100"]
+
+    /// Why the peer could not be used (exit status 1: not a usage error).
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
 
     private(set) var version: String
     private let process = Process()
@@ -26,7 +30,7 @@ final class BenchTrainPeer {
             try Self.source.write(to: script, atomically: true, encoding: .utf8)
             FileManager.default.createFile(atPath: errors.path, contents: nil)
         } catch {
-            throw ValidationError("cannot write the torch peer into \(folder.path): \(error.localizedDescription)")
+            throw Failure(description: "cannot write the torch peer into \(folder.path): \(error.localizedDescription)")
         }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, script.path, "--model", model, "--batch", String(batch), "--warmup", String(warmups),
@@ -37,7 +41,7 @@ final class BenchTrainPeer {
         do {
             try process.run()
         } catch {
-            throw ValidationError("cannot start \(python) for the torch peer (\(error.localizedDescription)); pass --python with a Python that imports torch")
+            throw Failure(description: "cannot start \(python) for the torch peer (\(error.localizedDescription)); pass --python with a Python that imports torch")
         }
         version = ""
         let ready = try readReply()
@@ -82,9 +86,9 @@ final class BenchTrainPeer {
         }
     }
 
-    private func failure(_ what: String) -> ValidationError {
+    private func failure(_ what: String) -> Failure {
         let stderr = (try? String(contentsOf: errors, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        return ValidationError("the torch peer (\(python)) \(what)\(stderr.isEmpty ? "" : ": " + stderr)")
+        return Failure(description: "the torch peer (\(python)) \(what)\(stderr.isEmpty ? "" : ": " + stderr)")
     }
 
     /// The peer script (Python 3 with torch; numpy and onnx for --onnx).
