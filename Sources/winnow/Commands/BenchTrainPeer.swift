@@ -150,7 +150,7 @@ MODELS = {
 
 
 def fail(message):
-    print(f"bench-train-torch: {message}", file=sys.stderr)
+    print(f"torch_peer.py: {message}", file=sys.stderr)
     sys.exit(EXIT_ERROR)
 
 
