@@ -108,6 +108,49 @@ public final class Trainer {
         if snapshotInterval != nil && configuration.snapshotDirectory == nil {
             throw TrainingError.setup(detail: "snapshotEvery is set but no snapshot directory is given")
         }
+        try rehearse(input: input)
+    }
+
+    /// Runs the objective once, in training mode, on the first samples of the first batch and
+    /// refuses before the first step what would fail there or never train: a teacher whose
+    /// logits do not fit (a class count the graphs do not declare), and trainable parameters
+    /// that no gradient reaches (`GradientReach`). Walking the recorded tape rather than the
+    /// graph uses the operators' own differentiation, so no second list of which ONNX ops are
+    /// differentiable can drift from it. Leaves no trace: weights and BatchNormalization
+    /// statistics are put back, the loader rewound, no gradient kept.
+    private func rehearse(input: ValueInfo) throws {
+        let position = data.state
+        let values = graph.initializers.map { ($0, $0.value) }
+        defer {
+            data.restore(position)
+            for (parameter, value) in values { parameter.value = value; parameter.zeroGrad() }
+        }
+        let batch = try data.next()
+        guard var labels = batch.labels else {
+            throw TrainingError.setup(detail: "batch \(batch.batch) of epoch \(batch.epoch) has no labels")
+        }
+        var images = batch.images
+        // Two samples show the structure; a graph with a fixed batch size gets the whole batch.
+        if input.shape?.first?.value == nil, images.shape[0] > 2 {
+            images = try images.sliced(starts: [0], ends: [2], axes: [0]).materialized()
+            labels = try labels.sliced(starts: [0], ends: [2], axes: [0]).materialized()
+        }
+        let feeds = [inputName: images]
+        let outputs = try executor.run(feeds, training: true, random: RandomStream(seed: configuration.seed, purpose: "rehearsal"))
+        guard let logits = outputs[outputName] else {
+            throw TrainingError.setup(detail: "the model produced no output '\(outputName)'")
+        }
+        let loss = try objective.losses(logits: logits, labels: labels, inputs: feeds).mean()
+        let reached = GradientReach.reachedParameters(from: loss)
+        let unreached = graph.initializers.filter { $0.requiresGrad && !reached.contains($0.name) }
+        guard unreached.isEmpty else {
+            let listed = unreached.prefix(8).map { parameter -> String in
+                let readers = GradientReach.readers(of: parameter.name, in: graph)
+                return "'\(parameter.name)' (read by \(readers.isEmpty ? "no node" : readers.prefix(3).joined(separator: ", ")))"
+            }
+            let more = unreached.count > 8 ? " and \(unreached.count - 8) more" : ""
+            throw TrainingError.setup(detail: "no gradient reaches the trainable parameter(s) \(listed.joined(separator: ", "))\(more) from the loss on output '\(outputName)': every path from them runs through an operation without a derivative (ArgMax/ArgMin, Floor/Ceil/Round/Sign, a cast to an integer type, a comparison) or does not reach this output, so training would never change them; make the path differentiable, or remove or freeze those parameters")
+        }
     }
 
     /// Refuses data whose sample shape, labels or class count the model cannot take.
