@@ -95,6 +95,44 @@ final class TrainCLITests: XCTestCase {
         XCTAssertEqual(onnxAccuracy, reported, accuracy: 0.002)
     }
 
+    func testDistillationFromATeacherFile() throws {
+        let out = directory.appendingPathComponent("kd")
+        let result = try CLI.run(["train", Self.root.appendingPathComponent("Models/lenet-300-100.onnx").path, "--data", "fashion-mnist",
+                                  "--epochs", "20it", "--batch", "64", "--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.05",
+                                  "--teacher", Self.root.appendingPathComponent("Models/resnet8.onnx").path,
+                                  "--kd-alpha", "0.5", "--kd-temperature", "4", "--seed", "0", "--threads", "2", "--out", out.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("test accuracy: 0."), result.stdout)
+        let model = out.appendingPathComponent("model.onnx")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: model.path))
+        let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        XCTAssertEqual(metrics.split(separator: "\n").filter { $0.contains("\"train/loss\"") }.count, 20)
+        // The written student runs in onnxruntime with its 10 classes.
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", "import sys, numpy as np, onnxruntime as ort; s = ort.InferenceSession(sys.argv[1]); "
+                            + "print(s.run(None, {'input': np.zeros((2, 1, 28, 28), np.float32)})[0].shape)", model.path]
+        let pipe = Pipe()
+        python.standardOutput = pipe
+        try python.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        python.waitUntilExit()
+        XCTAssertEqual(python.terminationStatus, 0)
+        XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), "(2, 10)")
+    }
+
+    func testTeacherWithOtherClassesIsRefused() throws {
+        let zoo = directory.appendingPathComponent("zoo")
+        let built = try CLI.run(["zoo", "build", "lenet-300-100", "--classes", "5", "--out", zoo.path])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        let out = directory.appendingPathComponent("kd-bad")
+        let result = try CLI.run(["train", Self.root.appendingPathComponent("Models/resnet8.onnx").path, "--data", "fashion-mnist",
+                                  "--epochs", "1it", "--teacher", zoo.appendingPathComponent("lenet-300-100.onnx").path, "--out", out.path])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("the teacher predicts 5 classes, the student 10"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("snapshots").path), "refused before the first step")
+    }
+
     func testMismatchedModelIsRefused() throws {
         let result = try CLI.run(["train", Self.root.appendingPathComponent("Models/resnet20.onnx").path, "--data", "fashion-mnist",
                                   "--epochs", "1it", "--out", directory.appendingPathComponent("bad").path])

@@ -95,6 +95,17 @@ public final class Trainer {
             if let classes = info.shape?.last?.value, let ours = output.shape?.last?.value, classes != ours {
                 throw TrainingError.setup(detail: "the teacher predicts \(classes) classes, the student \(ours); distillation needs the same classes")
             }
+            let teacherInputs = teacher.graph.inputs.filter { teacher.graph.parameter(named: $0.name) == nil }
+            guard teacherInputs.count == 1 else {
+                throw TrainingError.setup(detail: "the teacher has \(teacherInputs.count) inputs \(teacherInputs.map(\.name)); distillation feeds it the student's images through one input")
+            }
+            if let shape = teacherInputs[0].shape, shape.count == 4 {
+                for (axis, name) in [(1, "channels"), (2, "height"), (3, "width")] {
+                    if let size = shape[axis].value, size != data.source.sampleShape[axis - 1] {
+                        throw TrainingError.setup(detail: "the teacher's input '\(teacherInputs[0].name)' takes \(size) \(name), the training data has \(data.source.sampleShape[axis - 1]) (samples are \(data.source.sampleShape)); use a teacher built for this data")
+                    }
+                }
+            }
         }
         let perEpoch = data.batchesPerEpoch
         totalSteps = configuration.duration.steps(batchesPerEpoch: perEpoch)
