@@ -48,6 +48,9 @@ final class TrainCLITests: XCTestCase {
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run was killed before it finished; give it more steps if this fails")
         XCTAssertFalse(FileManager.default.fileExists(atPath: killed.appendingPathComponent("model.onnx").path))
+        // The default retention (3) pruned older snapshots as the run went; resume finds the newest.
+        let left = try FileManager.default.contentsOfDirectory(atPath: snapshots.path).filter { $0.hasPrefix("step-") }
+        XCTAssertLessThanOrEqual(left.count, 3, "\(left)")
 
         let resumed = try CLI.run(arguments(out: killed.path) + ["--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
@@ -93,6 +96,37 @@ final class TrainCLITests: XCTestCase {
         let onnxAccuracy = try XCTUnwrap(Double(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         let reported = try XCTUnwrap(Double(result.stdout.replacingOccurrences(of: "test accuracy:", with: "").trimmingCharacters(in: .whitespacesAndNewlines)))
         XCTAssertEqual(onnxAccuracy, reported, accuracy: 0.002)
+    }
+
+    func snapshotNames(_ out: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("snapshots").path).sorted()
+    }
+
+    func testKeepSnapshotsRemovesOlderOnes() throws {
+        func run(_ name: String, _ extra: [String]) throws -> URL {
+            let out = directory.appendingPathComponent(name)
+            let result = try CLI.run(["train", Self.root.appendingPathComponent("Models/lenet-300-100.onnx").path, "--data", "fashion-mnist",
+                                      "--epochs", "20it", "--batch", "32", "--lr", "0.01", "--snapshot-every", "5it", "--seed", "1",
+                                      "--threads", "2", "--out", out.path] + extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return out
+        }
+        let two = try run("two", ["--keep-snapshots", "2"])
+        XCTAssertEqual(try snapshotNames(two), ["step-00000015.json", "step-00000020.json"])
+        XCTAssertEqual(try snapshotNames(try run("default", [])), ["step-00000010.json", "step-00000015.json", "step-00000020.json"])
+        XCTAssertEqual(try snapshotNames(try run("all", ["--keep-snapshots", "0"])),
+                       ["step-00000005.json", "step-00000010.json", "step-00000015.json", "step-00000020.json"])
+        // Resuming after pruning starts from the newest one and keeps pruning.
+        let resumed = try CLI.run(["train", Self.root.appendingPathComponent("Models/lenet-300-100.onnx").path, "--data", "fashion-mnist",
+                                   "--epochs", "30it", "--batch", "32", "--lr", "0.01", "--snapshot-every", "5it", "--seed", "1",
+                                   "--threads", "2", "--keep-snapshots", "2", "--resume", "--out", two.path])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resumed from step-00000020.json"), resumed.stderr)
+        XCTAssertEqual(try snapshotNames(two), ["step-00000025.json", "step-00000030.json"])
+        let bad = try CLI.run(["train", Self.root.appendingPathComponent("Models/lenet-300-100.onnx").path, "--data", "fashion-mnist",
+                               "--epochs", "1it", "--keep-snapshots", "-1", "--out", directory.appendingPathComponent("bad").path])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--keep-snapshots"), bad.stderr)
     }
 
     func testDistillationFromATeacherFile() throws {

@@ -19,6 +19,9 @@ public final class Trainer {
         /// Write a snapshot into `snapshotDirectory` this often (and after the last step).
         public var snapshotEvery: TrainingDuration?
         public var snapshotDirectory: URL?
+        /// After each snapshot the trainer writes, keep only the newest this many in
+        /// `snapshotDirectory` (the one just written always stays); nil or 0: keep every one.
+        public var keepSnapshots: Int?
         /// Seed of the streams the trainer itself draws (dropout); the loader has its own seed.
         public var seed: UInt64
         /// Graph input and output to use; nil: the first non-initializer input, the first output.
@@ -26,13 +29,14 @@ public final class Trainer {
         public var outputName: String?
 
         public init(duration: TrainingDuration, gradientClipNorm: Double? = nil, evaluateEvery: TrainingDuration? = nil,
-                    snapshotEvery: TrainingDuration? = nil, snapshotDirectory: URL? = nil, seed: UInt64 = 0,
-                    inputName: String? = nil, outputName: String? = nil) {
+                    snapshotEvery: TrainingDuration? = nil, snapshotDirectory: URL? = nil, keepSnapshots: Int? = nil,
+                    seed: UInt64 = 0, inputName: String? = nil, outputName: String? = nil) {
             self.duration = duration
             self.gradientClipNorm = gradientClipNorm
             self.evaluateEvery = evaluateEvery
             self.snapshotEvery = snapshotEvery
             self.snapshotDirectory = snapshotDirectory
+            self.keepSnapshots = keepSnapshots
             self.seed = seed
             self.inputName = inputName
             self.outputName = outputName
@@ -115,6 +119,9 @@ public final class Trainer {
             if let interval, interval < 1 {
                 throw TrainingError.invalidHyperparameter(owner: "trainer", name: name, detail: "resolves to \(interval) steps; give at least one step")
             }
+        }
+        if let keep = configuration.keepSnapshots, keep < 0 {
+            throw TrainingError.invalidHyperparameter(owner: "trainer", name: "keepSnapshots", detail: "is \(keep); give 0 (keep all) or a positive count")
         }
         if snapshotInterval != nil && configuration.snapshotDirectory == nil {
             throw TrainingError.setup(detail: "snapshotEvery is set but no snapshot directory is given")
@@ -243,7 +250,10 @@ public final class Trainer {
         }
         if let directory = configuration.snapshotDirectory,
            step == totalSteps || snapshotInterval.map({ step % $0 == 0 }) == true {
-            try saveSnapshot(in: directory)
+            let written = try saveSnapshot(in: directory)
+            if let keep = configuration.keepSnapshots, keep > 0 {
+                try TrainingSnapshot.prune(in: directory, keeping: keep, protecting: written)
+            }
         }
         return record
     }
