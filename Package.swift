@@ -69,7 +69,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore"]),
         // Helpers shared by test targets (tolerances, test data, the Python oracle runner).
         .target(name: "WinnowTestSupport", path: "Tests/Support"),
-        .testTarget(name: "TrainingTests", dependencies: ["WinnowTestSupport", "Training", "TensorCore", "ModelGraph", "Datasets", "ONNX"], swiftSettings: fastSwift),
+        .testTarget(name: "TrainingTests", dependencies: ["WinnowTestSupport", "Training", "TensorCore", "ModelGraph", "Datasets", "ONNX", "ModelZoo"], swiftSettings: fastSwift),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ModelZooTests", dependencies: ["WinnowTestSupport", "ModelZoo", "Training", "ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Real-model parity against onnxruntime; fixtures come from scripts/make-test-models.py.

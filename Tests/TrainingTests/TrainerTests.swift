@@ -116,6 +116,52 @@ final class TrainerTests: XCTestCase {
         XCTAssertNotEqual(finals[0], rewindPoint.weights, "training on from the rewind point changed the weights")
     }
 
+    func testSnapshotRetentionKeepsTheNewest() throws {
+        let data = try Self.bandData(count: 32, seed: 8)   // 4 batches per epoch
+        func makeTrainer(folder: URL, keep: Int?) throws -> Trainer {
+            try Trainer(graph: try Self.model("lenet-300-100"), data: try DataLoader(source: data, batchSize: 8, seed: 1),
+                        optimizer: try SGD(.init(learningRate: 0.05, momentum: 0.9)), schedule: try ConstantSchedule(learningRate: 0.05),
+                        configuration: .init(duration: .steps(7), snapshotEvery: .steps(2), snapshotDirectory: folder, keepSnapshots: keep))
+        }
+        func listing(_ folder: URL) throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() }
+        let name = TrainingSnapshot.fileName
+
+        let folder = try makeTemporaryDirectory(self)
+        let trainer = try makeTrainer(folder: folder, keep: 2)
+        var listings: [[String]] = []
+        for _ in 0..<7 { try trainer.trainStep(); listings.append(try listing(folder)) }
+        // Snapshots at steps 2, 4, 6 and 7 (the last step); two stay.
+        XCTAssertEqual(listings[1], [name(2)])
+        XCTAssertEqual(listings[3], [name(2), name(4)])
+        XCTAssertEqual(listings[5], [name(4), name(6)])
+        XCTAssertEqual(listings[6], [name(6), name(7)])
+        let latest = try XCTUnwrap(try TrainingSnapshot.latest(in: folder))
+        XCTAssertEqual(latest.lastPathComponent, name(7))
+        let resumed = try makeTrainer(folder: try makeTemporaryDirectory(self), keep: 2)
+        try resumed.restore(from: latest)
+        XCTAssertEqual(resumed.step, 7)
+        XCTAssertEqual(Self.weightBytes(resumed.graph), Self.weightBytes(trainer.graph))
+
+        // 0 and nil keep every snapshot.
+        for keep in [0, nil] as [Int?] {
+            let all = try makeTemporaryDirectory(self)
+            try makeTrainer(folder: all, keep: keep).run()
+            XCTAssertEqual(try listing(all), [name(2), name(4), name(6), name(7)], "keep \(String(describing: keep))")
+        }
+        XCTAssertThrowsError(try makeTrainer(folder: folder, keep: -1)) { XCTAssertTrue("\($0)".contains("keepSnapshots"), "\($0)") }
+
+        // The file just written stays even when a stale snapshot has a higher step (a run rewound
+        // into an old folder); other files are left alone.
+        try FileManager.default.copyItem(at: latest, to: folder.appendingPathComponent(name(99)))
+        try Data("notes".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        let removed = try TrainingSnapshot.prune(in: folder, keeping: 2, protecting: folder.appendingPathComponent(name(6)))
+        XCTAssertEqual(removed.map(\.lastPathComponent), [name(7)])
+        XCTAssertEqual(try listing(folder), ["notes.txt", name(6), name(99)])
+        try TrainingSnapshot.prune(in: folder, keeping: 1, protecting: folder.appendingPathComponent(name(6)))
+        XCTAssertEqual(try listing(folder), ["notes.txt", name(6)])
+        XCTAssertThrowsError(try TrainingSnapshot.prune(in: folder, keeping: 0, protecting: latest))
+    }
+
     func testMasksHoldPrunedWeightsAtZero() throws {
         let data = try Self.bandData(count: 48, seed: 3)
         let graph = try Self.model("lenet-300-100")

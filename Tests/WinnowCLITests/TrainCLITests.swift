@@ -48,6 +48,9 @@ final class TrainCLITests: XCTestCase {
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run was killed before it finished; give it more steps if this fails")
         XCTAssertFalse(FileManager.default.fileExists(atPath: killed.appendingPathComponent("model.onnx").path))
+        // The default retention (3) pruned older snapshots as the run went; resume finds the newest.
+        let left = try FileManager.default.contentsOfDirectory(atPath: snapshots.path).filter { $0.hasPrefix("step-") }
+        XCTAssertLessThanOrEqual(left.count, 3, "\(left)")
 
         let resumed = try CLI.run(arguments(out: killed.path) + ["--resume"])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
@@ -93,6 +96,75 @@ final class TrainCLITests: XCTestCase {
         let onnxAccuracy = try XCTUnwrap(Double(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         let reported = try XCTUnwrap(Double(result.stdout.replacingOccurrences(of: "test accuracy:", with: "").trimmingCharacters(in: .whitespacesAndNewlines)))
         XCTAssertEqual(onnxAccuracy, reported, accuracy: 0.002)
+    }
+
+    func snapshotNames(_ out: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: out.appendingPathComponent("snapshots").path).sorted()
+    }
+
+    func testKeepSnapshotsRemovesOlderOnes() throws {
+        func run(_ name: String, _ extra: [String]) throws -> URL {
+            let out = directory.appendingPathComponent(name)
+            let result = try CLI.run(["train", Self.root.appendingPathComponent("Models/lenet-300-100.onnx").path, "--data", "fashion-mnist",
+                                      "--epochs", "20it", "--batch", "32", "--lr", "0.01", "--snapshot-every", "5it", "--seed", "1",
+                                      "--threads", "2", "--out", out.path] + extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return out
+        }
+        let two = try run("two", ["--keep-snapshots", "2"])
+        XCTAssertEqual(try snapshotNames(two), ["step-00000015.json", "step-00000020.json"])
+        XCTAssertEqual(try snapshotNames(try run("default", [])), ["step-00000010.json", "step-00000015.json", "step-00000020.json"])
+        XCTAssertEqual(try snapshotNames(try run("all", ["--keep-snapshots", "0"])),
+                       ["step-00000005.json", "step-00000010.json", "step-00000015.json", "step-00000020.json"])
+        // Resuming after pruning starts from the newest one and keeps pruning.
+        let resumed = try CLI.run(["train", Self.root.appendingPathComponent("Models/lenet-300-100.onnx").path, "--data", "fashion-mnist",
+                                   "--epochs", "30it", "--batch", "32", "--lr", "0.01", "--snapshot-every", "5it", "--seed", "1",
+                                   "--threads", "2", "--keep-snapshots", "2", "--resume", "--out", two.path])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resumed from step-00000020.json"), resumed.stderr)
+        XCTAssertEqual(try snapshotNames(two), ["step-00000025.json", "step-00000030.json"])
+        let bad = try CLI.run(["train", Self.root.appendingPathComponent("Models/lenet-300-100.onnx").path, "--data", "fashion-mnist",
+                               "--epochs", "1it", "--keep-snapshots", "-1", "--out", directory.appendingPathComponent("bad").path])
+        XCTAssertEqual(bad.status, 2, bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--keep-snapshots"), bad.stderr)
+    }
+
+    func testDistillationFromATeacherFile() throws {
+        let out = directory.appendingPathComponent("kd")
+        let result = try CLI.run(["train", Self.root.appendingPathComponent("Models/lenet-300-100.onnx").path, "--data", "fashion-mnist",
+                                  "--epochs", "20it", "--batch", "64", "--optimizer", "sgd", "--momentum", "0.9", "--lr", "0.05",
+                                  "--teacher", Self.root.appendingPathComponent("Models/resnet8.onnx").path,
+                                  "--kd-alpha", "0.5", "--kd-temperature", "4", "--seed", "0", "--threads", "2", "--out", out.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("test accuracy: 0."), result.stdout)
+        let model = out.appendingPathComponent("model.onnx")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: model.path))
+        let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        XCTAssertEqual(metrics.split(separator: "\n").filter { $0.contains("\"train/loss\"") }.count, 20)
+        // The written student runs in onnxruntime with its 10 classes.
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", "import sys, numpy as np, onnxruntime as ort; s = ort.InferenceSession(sys.argv[1]); "
+                            + "print(s.run(None, {'input': np.zeros((2, 1, 28, 28), np.float32)})[0].shape)", model.path]
+        let pipe = Pipe()
+        python.standardOutput = pipe
+        try python.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        python.waitUntilExit()
+        XCTAssertEqual(python.terminationStatus, 0)
+        XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), "(2, 10)")
+    }
+
+    func testTeacherWithOtherClassesIsRefused() throws {
+        let zoo = directory.appendingPathComponent("zoo")
+        let built = try CLI.run(["zoo", "build", "lenet-300-100", "--classes", "5", "--out", zoo.path])
+        XCTAssertEqual(built.status, 0, built.stderr)
+        let out = directory.appendingPathComponent("kd-bad")
+        let result = try CLI.run(["train", Self.root.appendingPathComponent("Models/resnet8.onnx").path, "--data", "fashion-mnist",
+                                  "--epochs", "1it", "--teacher", zoo.appendingPathComponent("lenet-300-100.onnx").path, "--out", out.path])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("the teacher predicts 5 classes, the student 10"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out.appendingPathComponent("snapshots").path), "refused before the first step")
     }
 
     func testMismatchedModelIsRefused() throws {

@@ -21,6 +21,13 @@ public final class GradNode: @unchecked Sendable {
         self.backwardFunction = backward
         self.parameter = parameter
     }
+
+    /// The nodes of the inputs this operation recorded (nil for an input not on the tape), for
+    /// walks over the tape such as finding which parameters a loss can reach.
+    public var inputNodes: [GradNode?] { inputs }
+
+    /// The parameter this leaf accumulates into; nil for an operation.
+    public var leafParameter: Parameter? { parameter }
 }
 
 extension Tensor {

@@ -75,14 +75,43 @@ public struct TrainingSnapshot: Codable, Sendable {
 
     /// The snapshot in `directory` with the highest step, nil when there is none.
     public static func latest(in directory: URL) throws -> URL? {
-        guard FileManager.default.fileExists(atPath: directory.path) else { return nil }
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-        let steps = names.compactMap { name -> (Int, String)? in
+        guard let best = try stored(in: directory).last else { return nil }
+        return directory.appendingPathComponent(best.name)
+    }
+
+    /// Snapshot files (`step-NNNNNNNN.json`) in `directory` with their steps, oldest step first.
+    static func stored(in directory: URL) throws -> [(step: Int, name: String)] {
+        guard FileManager.default.fileExists(atPath: directory.path) else { return [] }
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: directory.path) } catch {
+            throw TrainingError.snapshot(path: directory.path, detail: "cannot list the snapshot folder: \(error)")
+        }
+        return names.compactMap { name -> (step: Int, name: String)? in
             guard name.hasPrefix("step-"), name.hasSuffix(".json"),
                   let step = Int(name.dropFirst(5).dropLast(5)) else { return nil }
             return (step, name)
+        }.sorted { ($0.step, $0.name) < ($1.step, $1.name) }
+    }
+
+    /// Removes snapshot files from `directory` until `count` remain: `protecting` (the one just
+    /// written) stays whatever its step, and of the others those with the highest steps stay, so
+    /// `latest(in:)` still finds the newest. Returns the removed files. Other files are left alone.
+    @discardableResult
+    public static func prune(in directory: URL, keeping count: Int, protecting: URL) throws -> [URL] {
+        guard count >= 1 else {
+            throw TrainingError.invalidHyperparameter(owner: "snapshot retention", name: "keep", detail: "is \(count); keep at least one snapshot")
         }
-        guard let best = steps.max(by: { $0.0 < $1.0 }) else { return nil }
-        return directory.appendingPathComponent(best.1)
+        let kept = protecting.lastPathComponent
+        let others = try stored(in: directory).filter { $0.name != kept }
+        let removable = others.dropLast(count - 1)
+        var removed: [URL] = []
+        for entry in removable {
+            let url = directory.appendingPathComponent(entry.name)
+            do { try FileManager.default.removeItem(at: url) } catch {
+                throw TrainingError.snapshot(path: url.path, detail: "cannot remove an old snapshot: \(error); check the folder is writable or keep all snapshots")
+            }
+            removed.append(url)
+        }
+        return removed
     }
 }

@@ -19,6 +19,9 @@ public final class Trainer {
         /// Write a snapshot into `snapshotDirectory` this often (and after the last step).
         public var snapshotEvery: TrainingDuration?
         public var snapshotDirectory: URL?
+        /// After each snapshot the trainer writes, keep only the newest this many in
+        /// `snapshotDirectory` (the one just written always stays); nil or 0: keep every one.
+        public var keepSnapshots: Int?
         /// Seed of the streams the trainer itself draws (dropout); the loader has its own seed.
         public var seed: UInt64
         /// Graph input and output to use; nil: the first non-initializer input, the first output.
@@ -26,13 +29,14 @@ public final class Trainer {
         public var outputName: String?
 
         public init(duration: TrainingDuration, gradientClipNorm: Double? = nil, evaluateEvery: TrainingDuration? = nil,
-                    snapshotEvery: TrainingDuration? = nil, snapshotDirectory: URL? = nil, seed: UInt64 = 0,
-                    inputName: String? = nil, outputName: String? = nil) {
+                    snapshotEvery: TrainingDuration? = nil, snapshotDirectory: URL? = nil, keepSnapshots: Int? = nil,
+                    seed: UInt64 = 0, inputName: String? = nil, outputName: String? = nil) {
             self.duration = duration
             self.gradientClipNorm = gradientClipNorm
             self.evaluateEvery = evaluateEvery
             self.snapshotEvery = snapshotEvery
             self.snapshotDirectory = snapshotDirectory
+            self.keepSnapshots = keepSnapshots
             self.seed = seed
             self.inputName = inputName
             self.outputName = outputName
@@ -95,6 +99,17 @@ public final class Trainer {
             if let classes = info.shape?.last?.value, let ours = output.shape?.last?.value, classes != ours {
                 throw TrainingError.setup(detail: "the teacher predicts \(classes) classes, the student \(ours); distillation needs the same classes")
             }
+            let teacherInputs = teacher.graph.inputs.filter { teacher.graph.parameter(named: $0.name) == nil }
+            guard teacherInputs.count == 1 else {
+                throw TrainingError.setup(detail: "the teacher has \(teacherInputs.count) inputs \(teacherInputs.map(\.name)); distillation feeds it the student's images through one input")
+            }
+            if let shape = teacherInputs[0].shape, shape.count == 4 {
+                for (axis, name) in [(1, "channels"), (2, "height"), (3, "width")] {
+                    if let size = shape[axis].value, size != data.source.sampleShape[axis - 1] {
+                        throw TrainingError.setup(detail: "the teacher's input '\(teacherInputs[0].name)' takes \(size) \(name), the training data has \(data.source.sampleShape[axis - 1]) (samples are \(data.source.sampleShape)); use a teacher built for this data")
+                    }
+                }
+            }
         }
         let perEpoch = data.batchesPerEpoch
         totalSteps = configuration.duration.steps(batchesPerEpoch: perEpoch)
@@ -105,8 +120,54 @@ public final class Trainer {
                 throw TrainingError.invalidHyperparameter(owner: "trainer", name: name, detail: "resolves to \(interval) steps; give at least one step")
             }
         }
+        if let keep = configuration.keepSnapshots, keep < 0 {
+            throw TrainingError.invalidHyperparameter(owner: "trainer", name: "keepSnapshots", detail: "is \(keep); give 0 (keep all) or a positive count")
+        }
         if snapshotInterval != nil && configuration.snapshotDirectory == nil {
             throw TrainingError.setup(detail: "snapshotEvery is set but no snapshot directory is given")
+        }
+        try rehearse(input: input)
+    }
+
+    /// Runs the objective once, in training mode, on the first samples of the first batch and
+    /// refuses before the first step what would fail there or never train: a teacher whose
+    /// logits do not fit (a class count the graphs do not declare), and trainable parameters
+    /// that no gradient reaches (`GradientReach`). Walking the recorded tape rather than the
+    /// graph uses the operators' own differentiation, so no second list of which ONNX ops are
+    /// differentiable can drift from it. Leaves no trace: weights and BatchNormalization
+    /// statistics are put back, the loader rewound, no gradient kept.
+    private func rehearse(input: ValueInfo) throws {
+        let position = data.state
+        let values = graph.initializers.map { ($0, $0.value) }
+        defer {
+            data.restore(position)
+            for (parameter, value) in values { parameter.value = value; parameter.zeroGrad() }
+        }
+        let batch = try data.next()
+        guard var labels = batch.labels else {
+            throw TrainingError.setup(detail: "batch \(batch.batch) of epoch \(batch.epoch) has no labels")
+        }
+        var images = batch.images
+        // Two samples show the structure; a graph with a fixed batch size gets the whole batch.
+        if input.shape?.first?.value == nil, images.shape[0] > 2 {
+            images = try images.sliced(starts: [0], ends: [2], axes: [0]).materialized()
+            labels = try labels.sliced(starts: [0], ends: [2], axes: [0]).materialized()
+        }
+        let feeds = [inputName: images]
+        let outputs = try executor.run(feeds, training: true, random: RandomStream(seed: configuration.seed, purpose: "rehearsal"))
+        guard let logits = outputs[outputName] else {
+            throw TrainingError.setup(detail: "the model produced no output '\(outputName)'")
+        }
+        let loss = try objective.losses(logits: logits, labels: labels, inputs: feeds).mean()
+        let reached = GradientReach.reachedParameters(from: loss)
+        let unreached = graph.initializers.filter { $0.requiresGrad && !reached.contains($0.name) }
+        guard unreached.isEmpty else {
+            let listed = unreached.prefix(8).map { parameter -> String in
+                let readers = GradientReach.readers(of: parameter.name, in: graph)
+                return "'\(parameter.name)' (read by \(readers.isEmpty ? "no node" : readers.prefix(3).joined(separator: ", ")))"
+            }
+            let more = unreached.count > 8 ? " and \(unreached.count - 8) more" : ""
+            throw TrainingError.setup(detail: "no gradient reaches the trainable parameter(s) \(listed.joined(separator: ", "))\(more) from the loss on output '\(outputName)': every path from them runs through an operation without a derivative (ArgMax/ArgMin, Floor/Ceil/Round/Sign, a cast to an integer type, a comparison) or does not reach this output, so training would never change them; make the path differentiable, or remove or freeze those parameters")
         }
     }
 
@@ -189,7 +250,10 @@ public final class Trainer {
         }
         if let directory = configuration.snapshotDirectory,
            step == totalSteps || snapshotInterval.map({ step % $0 == 0 }) == true {
-            try saveSnapshot(in: directory)
+            let written = try saveSnapshot(in: directory)
+            if let keep = configuration.keepSnapshots, keep > 0 {
+                try TrainingSnapshot.prune(in: directory, keeping: keep, protecting: written)
+            }
         }
         return record
     }

@@ -52,6 +52,8 @@ struct TrainCommand: ParsableCommand {
     var clip: Double?
     @Option(name: .customLong("snapshot-every"), help: "Snapshot interval, e.g. 1ep or 200it (default: every epoch).")
     var snapshotEvery: String = "1ep"
+    @Option(name: .customLong("keep-snapshots"), help: "Keep only the newest K snapshots in DIR/snapshots (0: keep all).")
+    var keepSnapshots: Int = 3
     @Option(name: .long, help: "Seed (sampler order, augmentation).")
     var seed: UInt64 = 0
     @Option(name: .long, help: "Output folder.")
@@ -62,6 +64,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
+        guard keepSnapshots >= 0 else { throw ValidationError("--keep-snapshots must be 0 (keep all) or a positive count, got \(keepSnapshots)") }
         let folder = URL(fileURLWithPath: out, isDirectory: true)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let graph = try ONNXImporter.load(contentsOf: URL(fileURLWithPath: model))
@@ -89,7 +92,8 @@ struct TrainCommand: ParsableCommand {
             objective: objective, evaluationData: evalLoader,
             configuration: .init(duration: duration, gradientClipNorm: clip, evaluateEvery: .epochs(1),
                                  snapshotEvery: try TrainingDuration(parsing: snapshotEvery),
-                                 snapshotDirectory: folder.appendingPathComponent("snapshots", isDirectory: true), seed: seed))
+                                 snapshotDirectory: folder.appendingPathComponent("snapshots", isDirectory: true),
+                                 keepSnapshots: keepSnapshots, seed: seed))
         let metricsURL = folder.appendingPathComponent("metrics.jsonl")
         if resume, let url = try TrainingSnapshot.latest(in: folder.appendingPathComponent("snapshots")) {
             try trainer.restore(from: url)
