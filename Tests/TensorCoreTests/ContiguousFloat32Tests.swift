@@ -7,7 +7,7 @@ import XCTest
 final class ContiguousFloat32Tests: XCTestCase {
     private func values(_ n: Int, seed: UInt64) -> [Float] {
         var rng = TestRandom(seed: seed)
-        let specials: [Float] = [.nan, -0.0, 0, .infinity, -.infinity, 1e-40, -1e-40, .greatestFiniteMagnitude]
+        let specials: [Float] = [.nan, -0.0, 0, .infinity, -.infinity, .leastNormalMagnitude / 2, -.leastNormalMagnitude / 2, .greatestFiniteMagnitude]
         return (0..<n).map { i in i % 37 < specials.count && i % 3 == 0 ? specials[i % 37] : Float(rng.uniform(-4, 4)) }
     }
 
