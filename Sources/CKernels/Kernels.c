@@ -247,31 +247,57 @@ static cpu_set_t wn_process_affinity;
 static int wn_process_affinity_known;
 #endif
 
+/* The position, in that set, of the CPU the capturing thread ran on: pinning counts from it, so
+   separate processes (each capturing wherever the kernel first ran it) spread over a large
+   machine instead of all taking its first CPUs. */
+static int wn_process_base;
+
 void wn_capture_affinity(void) {
 #if defined(__linux__)
     if (wn_process_affinity_known) return;
-    if (sched_getaffinity(0, sizeof wn_process_affinity, &wn_process_affinity) == 0) wn_process_affinity_known = 1;
+    if (sched_getaffinity(0, sizeof wn_process_affinity, &wn_process_affinity) != 0) return;
+    wn_process_affinity_known = 1;
+    const int current = sched_getcpu();
+    int position = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE && cpu < current; cpu++) {
+        if (CPU_ISSET(cpu, &wn_process_affinity)) position++;
+    }
+    wn_process_base = current >= 0 && CPU_ISSET(current, &wn_process_affinity) ? position : 0;
+#endif
+}
+
+int wn_cpu_for_index(int index) {
+#if defined(__linux__)
+    cpu_set_t allowed;
+    int base = 0;
+    if (wn_process_affinity_known) {
+        allowed = wn_process_affinity;
+        base = wn_process_base;
+    } else if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) {
+        return -1;
+    }
+    const int count = CPU_COUNT(&allowed);
+    if (count <= 0 || index < 0) return -1;
+    int wanted = (base + index) % count, seen = 0;
+    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+        if (!CPU_ISSET(cpu, &allowed)) continue;
+        if (seen++ == wanted) return cpu;
+    }
+    return -1;
+#else
+    (void)index;
+    return -1;
 #endif
 }
 
 int wn_pin_current_thread(int index) {
 #if defined(__linux__)
-    cpu_set_t allowed;
-    if (wn_process_affinity_known) allowed = wn_process_affinity;
-    else if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return -1;
-    const int count = CPU_COUNT(&allowed);
-    if (count <= 0) return -1;
-    int wanted = index % count, seen = 0;
-    for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-        if (!CPU_ISSET(cpu, &allowed)) continue;
-        if (seen++ == wanted) {
-            cpu_set_t set;
-            CPU_ZERO(&set);
-            CPU_SET(cpu, &set);
-            return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : -1;
-        }
-    }
-    return -1;
+    const int cpu = wn_cpu_for_index(index);
+    if (cpu < 0) return -1;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : -1;
 #else
     (void)index;
     return -1;

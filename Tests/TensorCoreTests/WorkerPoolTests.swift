@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import XCTest
 @testable import TensorCore
@@ -25,6 +26,32 @@ final class WorkerPoolTests: XCTestCase {
                 XCTAssertTrue(seen.prefix(count).allSatisfy { $0 == 1 }, "threads \(threads) count \(count)")
             }
         }
+    }
+
+    /// Pinning counts from the CPU the process first ran on (so separate processes spread), stays
+    /// inside the CPUs the process may use, and gives the caller and the workers distinct CPUs
+    /// while there are enough.
+    func testPinningPlacesCallerAndWorkersOnDistinctAllowedCPUs() throws {
+        _ = WorkerPool.shared  // captures the process's CPU set
+        // The allowed CPUs as the kernel lists them (e.g. "0-3,8").
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try XCTUnwrap(status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }))
+        var cpus: [Int] = []
+        for part in line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces).split(separator: ",") {
+            let bounds = part.split(separator: "-").compactMap { Int($0) }
+            cpus += bounds.count == 2 ? Array(bounds[0]...bounds[1]) : bounds
+        }
+        let count = cpus.count
+        let placed = (0..<count).map { WorkerPool.cpu(forIndex: $0) }
+        XCTAssertTrue(placed.allSatisfy { cpus.contains($0) }, "\(placed) not all in \(cpus)")
+        XCTAssertEqual(Set(placed).count, count, "indices 0..<\(count) give distinct CPUs")
+        XCTAssertEqual(WorkerPool.cpu(forIndex: count), placed[0], "placement wraps around")
+        XCTAssertEqual(WorkerPool.cpu(forIndex: -1), -1)
+        // The pinned pool still runs every item once.
+        Parallel.setThreads(2)
+        let total = Atomic<Int>(0)
+        Parallel.forEachPooled(100) { _, item in total.add(item, ordering: .relaxed) }
+        XCTAssertEqual(total.load(ordering: .relaxed), 4950)
     }
 
     func testRangesTileTheCountAndNestedLoopsRunInline() {

@@ -112,15 +112,19 @@ void wn_softmax_rows(const float *src, float *dst, long rows, long length);
 /* Returns freed heap memory to the system where the C library can (glibc malloc_trim). */
 void wn_release_freed_memory(void);
 
-/* Records the CPUs the process may use (once; call before any thread is bound). Later pinning
-   picks from this set. */
+/* Records the CPUs the process may use and the one the caller runs on (once; call before any
+   thread is bound). Later pinning picks from this set, counting from that CPU. */
 void wn_capture_affinity(void);
 
-/* Binds the calling thread to the `index`-th CPU (modulo their count) of the CPUs the process may
-   run on (Linux); returns 0 on success, -1 where unsupported. */
+/* The CPU `index` places from the captured one (modulo the set's size): index 0 is the captured
+   CPU itself (an inference pass's caller), 1, 2, ... the pool's workers. -1 where unsupported. */
+int wn_cpu_for_index(int index);
+
+/* Binds the calling thread to wn_cpu_for_index(index) (Linux); returns 0 on success, -1 where
+   unsupported. */
 int wn_pin_current_thread(int index);
 
-/* Binds the calling thread to the first allowed CPU until the matching wn_unbind_caller, which
+/* Binds the calling thread to wn_cpu_for_index(0) until the matching wn_unbind_caller, which
    restores its previous CPU set (calls nest; Linux only, elsewhere they do nothing). */
 void wn_bind_caller(void);
 void wn_unbind_caller(void);

@@ -74,6 +74,10 @@ final class WorkerPool: @unchecked Sendable {
         pthread_cond_init(wake, nil)
     }
 
+    /// The CPU pinning gives thread `index` (0: an inference pass's caller, 1...: workers),
+    /// counted from the CPU the process ran on when the pool was made; -1 where unsupported.
+    static func cpu(forIndex index: Int) -> Int { Int(wn_cpu_for_index(Int32(clamping: index))) }
+
     /// True on a pool worker, or inside a job on the calling thread (nested loops run inline).
     static var isInsideJob: Bool { pthread_getspecific(insideKey) != nil }
 
