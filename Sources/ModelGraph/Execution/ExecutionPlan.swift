@@ -82,8 +82,13 @@ public final class ExecutionPlan: @unchecked Sendable {
         var small: [String: Tensor] = [:]
         var aliases = AliasSets()
         for (name, value) in feeds { records[name] = ValueRecord(shape: value.shape, dtype: value.dtype) }
+        var sinceRelease = 0
         let outputs = try executor.run(feeds, observer: { index, inputs, outputs in
             let node = self.graph.nodes[index]
+            // The allocator keeps freed intermediates mapped; handing them back every few tens of
+            // MB keeps this one-off run's footprint near its live values.
+            sinceRelease += outputs.reduce(0) { $0 + ($1?.count ?? 0) }
+            if sinceRelease > 4 << 20 { releaseFreedMemory(); sinceRelease = 0 }
             for (name, value) in zip(node.outputs, outputs) where !name.isEmpty {
                 guard let value else { continue }
                 records[name] = ValueRecord(shape: value.shape, dtype: value.dtype)
