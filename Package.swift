@@ -63,19 +63,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: fastSwift),
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore"], swiftSettings: fastSwift),
+        .testTarget(name: "TensorCoreTests", dependencies: ["WinnowTestSupport", "TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "TensorCore"], swiftSettings: fastSwift),
-        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "CONNX", "TensorCore", "ModelGraph"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "TensorCore"]),
+        .testTarget(name: "ONNXTests", dependencies: ["WinnowTestSupport", "ONNX", "CONNX", "TensorCore", "ModelGraph"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["WinnowTestSupport", "Datasets", "TensorCore"]),
         // Helpers shared by test targets (tolerances, test data, the Python oracle runner).
         .target(name: "WinnowTestSupport", path: "Tests/Support"),
         .testTarget(name: "TrainingTests", dependencies: ["WinnowTestSupport", "Training", "TensorCore", "ModelGraph", "Datasets", "ONNX", "ModelZoo"], swiftSettings: fastSwift),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         .testTarget(name: "ModelZooTests", dependencies: ["WinnowTestSupport", "ModelZoo", "Training", "ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Real-model parity against onnxruntime; fixtures come from scripts/make-test-models.py.
-        .testTarget(name: "ModelParityTests", dependencies: ["ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
+        .testTarget(name: "ModelParityTests", dependencies: ["WinnowTestSupport", "ONNX", "ModelGraph", "TensorCore"], swiftSettings: fastSwift),
         // Runs the built `winnow` binary; `swift build --build-tests` builds it alongside.
-        .testTarget(name: "WinnowCLITests", dependencies: [], swiftSettings: fastSwift),
+        .testTarget(name: "WinnowCLITests", dependencies: ["WinnowTestSupport"], swiftSettings: fastSwift),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 @testable import ONNX
 
 /// Files that are not ONNX models, or broken ones: each gives an ONNXError that names the file,

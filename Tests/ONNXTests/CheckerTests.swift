@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 @testable import ONNX
 
 /// libonnx's checker and shape inference as advisory checks, against pip onnx's verdicts.

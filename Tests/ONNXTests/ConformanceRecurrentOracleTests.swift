@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 @testable import ONNX
 
 /// RNN/GRU/LSTM forms the node suite does not cover, against onnxruntime: the script writes
@@ -11,18 +12,12 @@ final class ConformanceRecurrentOracleTests: XCTestCase {
             .appendingPathComponent("conformance/make-recurrent-cases.py")
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-recurrent-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, folder.path]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        if process.terminationStatus != 0 && message.contains("ModuleNotFoundError") {
+        let python = try PythonOracle.execute(file: script, arguments: [folder.path])
+        let message = python.stderr
+        if python.status != 0 && message.contains("ModuleNotFoundError") {
             throw XCTSkip("python3 with onnx and onnxruntime is needed for this oracle (scripts/install-deps installs them): \(message)")
         }
-        XCTAssertEqual(process.terminationStatus, 0, message)
+        XCTAssertEqual(python.status, 0, message)
         let summary = try ConformanceRunner().run(directory: folder)
         XCTAssertEqual(summary.total, 7)
         for test in summary.tests {

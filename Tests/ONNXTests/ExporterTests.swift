@@ -2,6 +2,7 @@ import Foundation
 import ModelGraph
 import TensorCore
 import XCTest
+import WinnowTestSupport
 @testable import ONNX
 
 /// ONNXExporter on graphs built by hand, judged by pip onnx (what it reads, its checker) and

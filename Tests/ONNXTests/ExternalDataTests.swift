@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 @testable import ONNX
 
 /// External data: files pip onnx writes are read exactly; locations are confined to the

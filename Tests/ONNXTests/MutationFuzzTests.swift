@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 import ModelGraph
 @testable import ONNX
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import Foundation
 import TensorCore
 import XCTest
+import WinnowTestSupport
 @testable import ONNX
 
 /// ONNXReader against pip `onnx` + numpy: Python builds models with every storage form,

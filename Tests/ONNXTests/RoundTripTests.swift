@@ -2,6 +2,7 @@ import Foundation
 import ModelGraph
 import TensorCore
 import XCTest
+import WinnowTestSupport
 @testable import ONNX
 
 /// Import, export, and onnxruntime gives the same outputs as on the original file (issue 8).

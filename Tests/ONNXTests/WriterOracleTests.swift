@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 @testable import ONNX
 
 /// ONNXWriter against pip `onnx` (load + full checker), numpy and onnxruntime: Swift writes a

@@ -48,20 +48,60 @@ public enum PythonOracle {
         public init(description: String) { self.description = description }
     }
 
-    /// Writes `script` to `directory/<name>.py`, runs it there and returns its stdout; a
-    /// non-zero exit throws with its stderr.
+    /// What one python3 run left: its exit status and everything it wrote.
+    public struct Output: Sendable {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
+    }
+
+    /// Runs `script` with `directory` as its working folder and returns its stdout; a non-zero
+    /// exit throws with its stderr.
     @discardableResult
     public static func run(_ script: String, name: String = "oracle", in directory: URL, arguments: [String] = []) throws -> String {
-        let scriptURL = directory.appendingPathComponent("\(name).py")
-        try script.write(to: scriptURL, atomically: true, encoding: .utf8)
-        let outURL = directory.appendingPathComponent("\(name).stdout")
-        let errURL = directory.appendingPathComponent("\(name).stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let output = try execute(script, name: name, in: directory, arguments: arguments)
+        guard output.status == 0 else {
+            throw Failure(description: "python oracle '\(name)' failed (status \(output.status)); it needs python3 with numpy, onnx, onnxruntime (scripts/install-deps):\n\(output.stderr)\(output.stdout)")
+        }
+        return output.stdout
+    }
+
+    /// Runs `script` (saved as `<name>.py` in a private scratch folder, so `directory` gets only
+    /// what the script itself writes) with `directory` as its working folder; returns status,
+    /// stdout and stderr whatever the status. Throws only when python3 cannot start.
+    public static func execute(_ script: String, name: String = "oracle", in directory: URL, arguments: [String] = []) throws -> Output {
+        try withScratch { scratch in
+            let scriptURL = scratch.appendingPathComponent("\(name).py")
+            try script.write(to: scriptURL, atomically: true, encoding: .utf8)
+            return try launch(scriptURL, arguments: arguments, in: directory, scratch: scratch)
+        }
+    }
+
+    /// Runs the script `file` with `arguments` (working folder `directory`, or the caller's when
+    /// nil); returns status, stdout and stderr whatever the status. Throws only when python3
+    /// cannot start.
+    public static func execute(file: URL, in directory: URL? = nil, arguments: [String] = []) throws -> Output {
+        try withScratch { try launch(file, arguments: arguments, in: directory, scratch: $0) }
+    }
+
+    private static func withScratch<T>(_ body: (URL) throws -> T) throws -> T {
+        let scratch = URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true)
+            .appendingPathComponent("winnow-python-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        return try body(scratch)
+    }
+
+    /// stdout and stderr go to files in `scratch`, so neither can fill a pipe and stall python.
+    private static func launch(_ script: URL, arguments: [String], in directory: URL?, scratch: URL) throws -> Output {
+        let outURL = scratch.appendingPathComponent("python.stdout")
+        let errURL = scratch.appendingPathComponent("python.stderr")
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", scriptURL.path] + arguments
-        process.currentDirectoryURL = directory
+        process.arguments = ["python3", script.path] + arguments
+        if let directory { process.currentDirectoryURL = directory }
         var environment = ProcessInfo.processInfo.environment
         environment["PYTHONDONTWRITEBYTECODE"] = "1"
         environment["OMP_NUM_THREADS"] = "1"
@@ -75,11 +115,8 @@ public enum PythonOracle {
             throw Failure(description: "cannot start python3 (\(error)); run scripts/install-deps")
         }
         process.waitUntilExit()
-        let stdout = (try? String(contentsOf: outURL, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOf: errURL, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "python oracle '\(name)' failed (status \(process.terminationStatus)); it needs python3 with numpy, onnx, onnxruntime (scripts/install-deps):\n\(stderr)\(stdout)")
-        }
-        return stdout
+        return Output(status: process.terminationStatus,
+                      stdout: (try? String(contentsOf: outURL, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOf: errURL, encoding: .utf8)) ?? "")
     }
 }

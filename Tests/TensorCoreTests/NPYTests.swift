@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 @testable import TensorCore
 
 /// NPY against NumPy itself: NumPy writes, Winnow reads (and the reverse), for every dtype,
@@ -18,17 +19,9 @@ final class NPYTests: XCTestCase {
 
     /// Runs a Python snippet with numpy; fails the test with its stderr when it fails.
     func python(_ code: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", code]
-        process.currentDirectoryURL = directory
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            XCTFail("python failed: \(String(decoding: message, as: UTF8.self))")
+        let python = try PythonOracle.execute(code, name: "snippet", in: directory)
+        guard python.status == 0 else {
+            XCTFail("python failed: \(python.stderr)")
             throw XCTSkip("python3 with numpy is required (scripts/install-deps installs it)")
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 
 /// `winnow bench infer`: the JSON contract, the onnxruntime peer, the free-batch copy and errors.
 final class BenchInferCLITests: XCTestCase {
@@ -22,9 +23,7 @@ final class BenchInferCLITests: XCTestCase {
     /// model with a batch fixed at 1 in the file (fixed.onnx) and a free one (free.onnx), plus a
     /// second int64 input added to the logits.
     func makeModels() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
+        let python = try PythonOracle.execute("""
         import numpy as np, onnx
         from onnx import helper, TensorProto, numpy_helper
         rng = np.random.default_rng(3)
@@ -53,11 +52,8 @@ final class BenchInferCLITests: XCTestCase {
                  helper.make_tensor_value_info('k', TensorProto.INT64, [batch, 1])],
                 [helper.make_tensor_value_info('y', TensorProto.FLOAT, [batch, 4])], initializer=inits)
             onnx.save(helper.make_model(graph, ir_version=8, opset_imports=[helper.make_opsetid('', 17)]), name + '.onnx')
-        """]
-        process.currentDirectoryURL = directory
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "python could not build the test models")
+        """, name: "models", in: directory)
+        XCTAssertEqual(python.status, 0, "python could not build the test models")
     }
 
     func object(_ result: CLIResult) throws -> [String: Any] {

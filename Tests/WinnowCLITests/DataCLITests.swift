@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 
 /// `winnow data ...`: JSON contracts, contact sheets, and bad input (clear errors before any
 /// work, corrupt files skipped with a warning naming them or fatal with --strict).
@@ -11,9 +12,7 @@ final class DataCLITests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // Rasters written by tifffile: a 3-band 64×48 UInt16 scene with nodata 0 in one corner,
         // a matching label raster, one of another size, and a truncated copy.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
+        let python = try PythonOracle.execute("""
         import numpy as np, tifffile
         rng = np.random.default_rng(1)
         a = rng.integers(100, 5000, size=(3, 48, 64)).astype(np.uint16); a[:, :16, :16] = 0
@@ -32,11 +31,8 @@ final class DataCLITests: XCTestCase {
         onnx.save(helper.make_model(g, ir_version=8, opset_imports=[helper.make_opsetid('', 17)]), 'enc.onnx')
         data = open('scene.tif', 'rb').read()
         open('truncated.tif', 'wb').write(data[:len(data) // 3])
-        """]
-        process.currentDirectoryURL = directory
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "python3 with numpy and tifffile is required (scripts/install-deps)")
+        """, name: "rasters", in: directory)
+        XCTAssertEqual(python.status, 0, "python3 with numpy and tifffile is required (scripts/install-deps)")
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 
 /// `winnow infer` and `winnow inspect` on a small model pip `onnx` builds, with onnxruntime as
 /// the oracle, and every kind of bad input the issue names.
@@ -20,17 +21,9 @@ final class InferInspectCLITests: XCTestCase {
     var directory: URL { Self.directory }
 
     func python(_ code: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", code]
-        process.currentDirectoryURL = directory
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 {
-            XCTFail("python failed: \(String(decoding: message, as: UTF8.self))")
+        let python = try PythonOracle.execute(code, name: "snippet", in: directory)
+        if python.status != 0 {
+            XCTFail("python failed: \(python.stderr)")
             throw CocoaError(.featureUnsupported)
         }
     }

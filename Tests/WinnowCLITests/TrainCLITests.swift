@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 
 /// `winnow train`: a run killed with SIGKILL after its first snapshot and resumed ends with a
 /// model file byte-identical to an uninterrupted run; outputs run in onnxruntime; metrics lines.
@@ -82,17 +83,10 @@ final class TrainCLITests: XCTestCase {
         s = ort.InferenceSession(sys.argv[1])
         print((s.run(None, {'input': x})[0].argmax(1) == y).mean())
         """
-        let scriptURL = directory.appendingPathComponent("check.py")
-        try script.write(to: scriptURL, atomically: true, encoding: .utf8)
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", scriptURL.path, killed.appendingPathComponent("model.onnx").path]
-        let pipe = Pipe()
-        python.standardOutput = pipe
-        try python.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        XCTAssertEqual(python.terminationStatus, 0)
+        let python = try PythonOracle.execute(script, name: "check", in: directory,
+                                              arguments: [killed.appendingPathComponent("model.onnx").path])
+        let text = python.stdout
+        XCTAssertEqual(python.status, 0)
         let onnxAccuracy = try XCTUnwrap(Double(text.trimmingCharacters(in: .whitespacesAndNewlines)))
         let reported = try XCTUnwrap(Double(result.stdout.replacingOccurrences(of: "test accuracy:", with: "").trimmingCharacters(in: .whitespacesAndNewlines)))
         XCTAssertEqual(onnxAccuracy, reported, accuracy: 0.002)
@@ -142,16 +136,11 @@ final class TrainCLITests: XCTestCase {
         let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
         XCTAssertEqual(metrics.split(separator: "\n").filter { $0.contains("\"train/loss\"") }.count, 20)
         // The written student runs in onnxruntime with its 10 classes.
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = ["python3", "-c", "import sys, numpy as np, onnxruntime as ort; s = ort.InferenceSession(sys.argv[1]); "
-                            + "print(s.run(None, {'input': np.zeros((2, 1, 28, 28), np.float32)})[0].shape)", model.path]
-        let pipe = Pipe()
-        python.standardOutput = pipe
-        try python.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        XCTAssertEqual(python.terminationStatus, 0)
+        let python = try PythonOracle.execute("import sys, numpy as np, onnxruntime as ort; s = ort.InferenceSession(sys.argv[1]); "
+                                              + "print(s.run(None, {'input': np.zeros((2, 1, 28, 28), np.float32)})[0].shape)",
+                                              name: "student", in: directory, arguments: [model.path])
+        let text = python.stdout
+        XCTAssertEqual(python.status, 0)
         XCTAssertEqual(text.trimmingCharacters(in: .whitespacesAndNewlines), "(2, 10)")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 
 /// `winnow zoo build`: options reach the file (checked by onnxruntime), JSON contract, bad input.
 final class ZooCLITests: XCTestCase {
@@ -24,21 +25,15 @@ final class ZooCLITests: XCTestCase {
         XCTAssertEqual(models[0]["name"] as? String, "resnet8")
         let path = try XCTUnwrap(models[0]["path"] as? String)
         XCTAssertEqual(models[0]["bytes"] as? Int, (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int))
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.arguments = ["python3", "-c", """
+        let python = try PythonOracle.execute("""
         import sys, numpy as np, onnx, onnxruntime as ort
         onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)
         s = ort.InferenceSession(sys.argv[1], providers=["CPUExecutionProvider"])
         y = s.run(None, {"input": np.zeros((5, 3, 32, 32), np.float32)})[0]
         print(y.shape[0], y.shape[1])
-        """, path]
-        try process.run()
-        let printed = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "python3 with onnx and onnxruntime is required")
+        """, name: "check", in: directory, arguments: [path])
+        let printed = python.stdout
+        XCTAssertEqual(python.status, 0, "python3 with onnx and onnxruntime is required")
         XCTAssertEqual(printed.trimmingCharacters(in: .whitespacesAndNewlines), "5 100")
     }
 

@@ -1,4 +1,3 @@
-import Foundation
 import TensorCore
 
 /// Adam with PyTorch's `torch.optim.Adam` update rule (L2 weight decay added to the gradient):
@@ -48,73 +47,7 @@ public final class Adam: Optimizer {
     }
 
     public func step(_ parameters: [Parameter]) throws {
-        let rule = AdamUpdate(learningRate: learningRate, beta1: beta1, beta2: configuration.beta2,
-                              epsilon: configuration.epsilon, weightDecay: configuration.weightDecay, decoupled: false)
-        try Self.forEachUpdatable(parameters) { parameter, grad in
-            var entry = state.entries[parameter.name] ?? OptimizerState.Entry()
-            try rule.apply(to: parameter, grad: grad, entry: &entry, owner: Self.self)
-            state.entries[parameter.name] = entry
-        }
-    }
-}
-
-/// The arithmetic Adam and AdamW share; `decoupled` picks AdamW's `p = p·(1 − η·λ)` over
-/// Adam's `g = g + λ·p`.
-struct AdamUpdate {
-    let learningRate: Double
-    let beta1: Double
-    let beta2: Double
-    let epsilon: Double
-    let weightDecay: Double
-    let decoupled: Bool
-
-    static func validate(_ c: Adam.Configuration, owner: String) throws {
-        try requireHyperparameter(c.learningRate, 0...Double.greatestFiniteMagnitude, owner: owner, name: "learningRate")
-        try requireHyperparameter(c.beta1, 0...(1.0.nextDown), owner: owner, name: "beta1")
-        try requireHyperparameter(c.beta2, 0...(1.0.nextDown), owner: owner, name: "beta2")
-        try requireHyperparameter(c.epsilon, 0...Double.greatestFiniteMagnitude, owner: owner, name: "epsilon")
-        try requireHyperparameter(c.weightDecay, 0...Double.greatestFiniteMagnitude, owner: owner, name: "weightDecay")
-    }
-
-    func apply<O: Optimizer>(to parameter: Parameter, grad: Tensor, entry: inout OptimizerState.Entry, owner: O.Type) throws {
-        entry.steps += 1
-        var (m, _) = try O.takeBuffer("exp_avg", from: &entry, for: parameter)
-        var (v, _) = try O.takeBuffer("exp_avg_sq", from: &entry, for: parameter)
-        if parameter.value.dtype == .float32 {
-            update(Float.self, parameter, grad, &m, &v, step: entry.steps)
-        } else {
-            update(Double.self, parameter, grad, &m, &v, step: entry.steps)
-        }
-        entry.buffers["exp_avg"] = m
-        entry.buffers["exp_avg_sq"] = v
-    }
-
-    private func update<T: FloatElement>(_: T.Type, _ parameter: Parameter, _ grad: Tensor,
-                                         _ m: inout Tensor, _ v: inout Tensor, step: Int) {
-        // Scalars in Double, as PyTorch computes them in Python floats.
-        let t = Double(step)
-        let stepSize = T(learningRate / (1 - Foundation.pow(beta1, t)))
-        let correction2 = T((1 - Foundation.pow(beta2, t)).squareRoot())
-        let shrink = T(1 - learningRate * weightDecay)
-        let lambda = T(weightDecay), b2 = T(beta2), eps = T(epsilon)
-        let w = T(1 - beta1), w2 = T(1 - beta2)
-        let decoupled = self.decoupled
-        grad.withElements(T.self) { g in
-            m.withMutableElements(T.self) { m in
-                v.withMutableElements(T.self) { v in
-                    parameter.value.withMutableElements(T.self) { p in
-                        for i in 0..<p.count {
-                            var gi = g[i]
-                            if decoupled { p[i] *= shrink } else if lambda != 0 { gi += lambda * p[i] }
-                            // torch.lerp's two-sided form: exact at both ends of the weight.
-                            m[i] = w < 0.5 ? m[i] + w * (gi - m[i]) : gi - (gi - m[i]) * (1 - w)
-                            v[i] = v[i] * b2 + w2 * (gi * gi)
-                            let denominator = v[i].squareRoot() / correction2 + eps
-                            p[i] -= stepSize * (m[i] / denominator)
-                        }
-                    }
-                }
-            }
-        }
+        try AdamUpdate(configuration, learningRate: learningRate, beta1: beta1, decoupled: false)
+            .step(parameters, state: &state, owner: Self.self)
     }
 }

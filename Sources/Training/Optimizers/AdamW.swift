@@ -33,12 +33,7 @@ public final class AdamW: Optimizer {
     }
 
     public func step(_ parameters: [Parameter]) throws {
-        let rule = AdamUpdate(learningRate: learningRate, beta1: beta1, beta2: configuration.beta2,
-                              epsilon: configuration.epsilon, weightDecay: configuration.weightDecay, decoupled: true)
-        try Self.forEachUpdatable(parameters) { parameter, grad in
-            var entry = state.entries[parameter.name] ?? OptimizerState.Entry()
-            try rule.apply(to: parameter, grad: grad, entry: &entry, owner: Self.self)
-            state.entries[parameter.name] = entry
-        }
+        try AdamUpdate(configuration, learningRate: learningRate, beta1: beta1, decoupled: true)
+            .step(parameters, state: &state, owner: Self.self)
     }
 }

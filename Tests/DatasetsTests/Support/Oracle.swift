@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 import TensorCore
 
 /// A scratch folder plus a Python (numpy, tifffile) runner: the independent side of the tests.
@@ -17,18 +18,9 @@ final class Oracle {
 
     /// Runs a Python snippet in the scratch folder; throws with its stderr when it fails.
     func python(_ code: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", code]
-        process.currentDirectoryURL = directory
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw OracleError(message: "python failed (scripts/install-deps installs numpy and tifffile): "
-                              + String(decoding: message, as: UTF8.self))
+        let python = try PythonOracle.execute(code, name: "snippet", in: directory)
+        guard python.status == 0 else {
+            throw OracleError(message: "python failed (scripts/install-deps installs numpy and tifffile): " + python.stderr)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 import ModelGraph
 import ONNX
 import TensorCore
@@ -62,20 +63,12 @@ struct ModelFixtures: Sendable {
             if let path = fixtureDirectoryForCleanup { try? FileManager.default.removeItem(atPath: String(cString: path)) }
         }
         let script = packageRoot.appendingPathComponent("scripts/make-test-models.py")
-        var arguments = ["python3", script.path, directory.path]
+        var arguments = [directory.path]
         let effnet = effnetURL
         if let effnet { arguments += ["--effnet", effnet.path] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw GenerationError(description: "\(arguments.joined(separator: " ")) exited with \(process.terminationStatus) (needs python3 with onnx, onnxruntime, numpy):\n\(String(decoding: stderr, as: UTF8.self))")
+        let python = try PythonOracle.execute(file: script, arguments: arguments)
+        guard python.status == 0 else {
+            throw GenerationError(description: "\((["python3", script.path] + arguments).joined(separator: " ")) exited with \(python.status) (needs python3 with onnx, onnxruntime, numpy):\n\(python.stderr)")
         }
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: directory.appendingPathComponent("manifest.json")))
         var models: [String: Model] = [:]

@@ -1,54 +1,11 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 
-/// Runs small Python scripts that use pip `onnx`, numpy and onnxruntime as independent oracles
-/// (scripts/install-deps installs them). A missing oracle fails the test with a clear message.
-enum PythonOracle {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    /// Writes `script` to `directory/<name>.py`, runs it with `arguments` (cwd = directory) and
-    /// returns its stdout; a non-zero exit throws with the script's stderr.
-    @discardableResult
-    static func run(_ script: String, name: String = "oracle", in directory: URL, arguments: [String] = []) throws -> String {
-        let scriptURL = directory.appendingPathComponent("\(name).py")
-        try script.write(to: scriptURL, atomically: true, encoding: .utf8)
-        let stdoutURL = directory.appendingPathComponent("\(name).stdout")
-        let stderrURL = directory.appendingPathComponent("\(name).stderr")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", scriptURL.path] + arguments
-        process.currentDirectoryURL = directory
-        var environment = ProcessInfo.processInfo.environment
-        environment["PYTHONDONTWRITEBYTECODE"] = "1"
-        environment["OMP_NUM_THREADS"] = "1"
-        process.environment = environment
-        let out = try FileHandle(forWritingTo: stdoutURL)
-        let err = try FileHandle(forWritingTo: stderrURL)
-        defer {
-            try? out.close()
-            try? err.close()
-        }
-        process.standardOutput = out
-        process.standardError = err
-        do {
-            try process.run()
-        } catch {
-            throw Failure(description: "cannot start python3 (\(error)); run scripts/install-deps")
-        }
-        process.waitUntilExit()
-        let stdout = (try? String(contentsOf: stdoutURL, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
-        guard process.terminationStatus == 0 else {
-            throw Failure(description: "python oracle '\(name)' failed (status \(process.terminationStatus)); "
-                + "it needs python3 with onnx, numpy, onnxruntime (scripts/install-deps):\n\(stderr)\(stdout)")
-        }
-        return stdout
-    }
-
+/// ONNX-specific parts of the shared Python oracle (WinnowTestSupport's `PythonOracle` runs the
+/// scripts): a prelude using pip `onnx`, numpy and onnxruntime (scripts/install-deps installs
+/// them), JSON results and the model dump.
+extension PythonOracle {
     /// Parses a JSON file the oracle wrote.
     static func json(_ url: URL) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(contentsOf: url))
@@ -69,15 +26,6 @@ enum PythonOracle {
                 "dims": list(array.shape), "hex": np.ascontiguousarray(little).tobytes().hex()}
 
     """
-}
-
-/// A fresh temporary folder, removed when the test ends.
-func makeTemporaryDirectory(_ testCase: XCTestCase, prefix: String = "winnow-onnx") throws -> URL {
-    let base = URL(fileURLWithPath: NSTemporaryDirectory(), isDirectory: true)
-    let url = base.appendingPathComponent("\(prefix)-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    testCase.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
 }
 
 extension Data {

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import WinnowTestSupport
 
 /// Small real models built by pip onnx at test time, in the two shapes PyTorch exports take:
 /// `cnn.onnx` (legacy exporter: IR 8, opset 17, anonymous initializer names, BatchNormalization,
