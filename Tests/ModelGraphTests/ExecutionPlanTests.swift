@@ -224,6 +224,59 @@ final class ExecutionPlanTests: XCTestCase {
         XCTAssertEqual(plan.stepLabels.count, 3)
     }
 
+    /// Shape of a value whose shape depends on data (NonZero), on a fed shape (Reshape) or on a
+    /// parameter whose shape changed (structured pruning) is not frozen with the input shapes.
+    func testShapesThatDependOnValuesAreNotFrozen() throws {
+        // NonZero → Shape: same input shape, different counts.
+        let nonzero = Graph(inputs: [ValueInfo(name: "x", dtype: .float32, shape: [.known(4)])], outputs: [ValueInfo(name: "s")],
+                            nodes: [Node(name: "nz", opType: "NonZero", inputs: ["x"], outputs: ["idx"]),
+                                    Node(name: "shape", opType: "Shape", inputs: ["idx"], outputs: ["s"])])
+        let plan = try ExecutionPlan(graph: nonzero)
+        for (values, count) in [([1, 0, 0, 0], 1), ([1, 2, 3, 0], 3), ([0, 0, 0, 0], 0), ([1, 1, 1, 1], 4)] as [([Float], Int64)] {
+            let got = try plan.run(["x": try Tensor(shape: [4], scalars: values)])["s"]
+            XCTAssertEqual(try got?.scalars(Int64.self), [1, count], "\(values)")
+        }
+        // Reshape by a fed shape → Shape.
+        let reshape = Graph(inputs: [ValueInfo(name: "x", dtype: .float32, shape: [.known(12)]), ValueInfo(name: "t", dtype: .int64, shape: [.known(2)])],
+                            outputs: [ValueInfo(name: "s")],
+                            nodes: [Node(name: "r", opType: "Reshape", inputs: ["x", "t"], outputs: ["y"]),
+                                    Node(name: "shape", opType: "Shape", inputs: ["y"], outputs: ["s"])])
+        let reshapePlan = try ExecutionPlan(graph: reshape)
+        let x = try Tensor(shape: [12], scalars: (0..<12).map(Float.init))
+        for target in [[3, 4], [4, 3], [2, 6], [4, 3]] as [[Int64]] {
+            let got = try reshapePlan.run(["x": x, "t": try Tensor(shape: [2], scalars: target)])["s"]
+            XCTAssertEqual(try got?.scalars(Int64.self), target)
+        }
+        // A parameter replaced by one of another shape.
+        let w = Parameter(name: "w", value: Tensor(zeros: [3, 4], dtype: .float32))
+        let matmul = Graph(inputs: [ValueInfo(name: "x", dtype: .float32, shape: [.known(2), .known(3)])], outputs: [ValueInfo(name: "s")],
+                           nodes: [Node(name: "mm", opType: "MatMul", inputs: ["x", "w"], outputs: ["y"]),
+                                   Node(name: "shape", opType: "Shape", inputs: ["y"], outputs: ["s"])],
+                           initializers: [w])
+        let matmulPlan = try ExecutionPlan(graph: matmul)
+        let feed = Tensor(zeros: [2, 3], dtype: .float32)
+        XCTAssertEqual(try matmulPlan.run(["x": feed])["s"]?.scalars(Int64.self), [2, 4])
+        XCTAssertEqual(try matmulPlan.run(["x": feed])["s"]?.scalars(Int64.self), [2, 4])
+        w.value = Tensor(zeros: [3, 5], dtype: .float32)
+        XCTAssertEqual(try matmulPlan.run(["x": feed])["s"]?.scalars(Int64.self), [2, 5])
+    }
+
+    /// A MatMul over an empty inner axis is all zeros (BLAS would leave the planned buffer as it was).
+    func testEmptyInnerAxisMatMulGivesZeros() throws {
+        var b = Builder("empty-k")
+        let product = b.node("MatMul", ["a", b.node("Transpose", ["c"], ["perm": .ints([0, 2, 1])])])
+        let graph = Graph(inputs: [ValueInfo(name: "a", dtype: .float32, shape: [.known(2), .known(3), .known(0)]),
+                                   ValueInfo(name: "c", dtype: .float32, shape: [.known(2), .known(4), .known(0)])],
+                          outputs: [ValueInfo(name: product)], nodes: b.nodes, initializers: b.initializers)
+        let plan = try ExecutionPlan(graph: graph)
+        let a = Tensor(zeros: [2, 3, 0], dtype: .float32), c = Tensor(zeros: [2, 4, 0], dtype: .float32)
+        for _ in 0..<3 {
+            let got = try XCTUnwrap(plan.run(["a": a, "c": c])[product])
+            XCTAssertEqual(got.shape, [2, 3, 4])
+            XCTAssertEqual(got.doubles(), [Double](repeating: 0, count: 24), "steps \(plan.stepLabels)")
+        }
+    }
+
     func testReplacedWeightsRecompileTheSpecialisation() throws {
         var b = Builder("stale")
         var h = try b.conv("x", 2, 4, k: 3)

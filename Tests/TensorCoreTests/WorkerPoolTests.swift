@@ -54,6 +54,37 @@ final class WorkerPoolTests: XCTestCase {
         XCTAssertEqual(total.load(ordering: .relaxed), 4950)
     }
 
+    /// Loops started from two threads at once take turns on the pool: every item once each.
+    func testConcurrentCallersEachRunEveryItemOnce() {
+        Parallel.setThreads(2)
+        let failures = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: 2) { caller in
+            for round in 0..<200 {
+                let count = 17 + (round + caller) % 50
+                let seen = UnsafeMutableBufferPointer<Int>.allocate(capacity: count)
+                seen.initialize(repeating: 0)
+                Parallel.forEachPooled(count) { worker, item in
+                    if worker < 0 || worker >= 2 { failures.add(1, ordering: .relaxed) }
+                    seen[item] += 1
+                }
+                if !seen.allSatisfy({ $0 == 1 }) { failures.add(1, ordering: .relaxed) }
+                seen.deallocate()
+            }
+        }
+        XCTAssertEqual(failures.load(ordering: .relaxed), 0)
+    }
+
+    /// Single-threaded BLAS regions nest: the inner one does not give BLAS its threads back early.
+    func testSingleThreadedBLASNests() {
+        Parallel.setThreads(2)
+        XCTAssertEqual(Parallel.blasThreads, 2)
+        Parallel.withSingleThreadedBLAS {
+            Parallel.withSingleThreadedBLAS { XCTAssertEqual(Parallel.blasThreads, 1) }
+            XCTAssertEqual(Parallel.blasThreads, 1, "still inside the outer region")
+        }
+        XCTAssertEqual(Parallel.blasThreads, 2)
+    }
+
     func testRangesTileTheCountAndNestedLoopsRunInline() {
         Parallel.setThreads(2)
         let total = Atomic<Int>(0)

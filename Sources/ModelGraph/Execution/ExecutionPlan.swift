@@ -188,9 +188,23 @@ final class Specialization: @unchecked Sendable {
     let scratch: UnsafeMutableBufferPointer<Float>
     /// Parameters whose values were read at compile time, with the value seen then.
     let snapshots: [(Parameter, Tensor)]
+    /// Every parameter's shape when compiled: fixed shape arithmetic may have read any of them
+    /// (structured pruning replaces weights with smaller ones).
+    let parameterShapes: [(Parameter, [Int])]
 
     /// Largest value (elements) the recording run keeps for shape arithmetic.
     static let fixedLimit = 4096
+
+    /// Ops whose output shape depends on the values of their first input.
+    static let shapeFromData: Set<String> = ["NonZero", "Unique", "Compress", "NonMaxSuppression", "StringSplit", "Loop", "If", "Scan"]
+    /// Ops whose output shape depends on the values of their other inputs (shape, axes, sizes,
+    /// counts, pads): static only when those are constant or fixed.
+    static let shapeFromValues: Set<String> = [
+        "Reshape", "Expand", "ConstantOfShape", "Range", "Tile", "Slice", "Pad", "Resize", "Upsample", "OneHot", "Split",
+        "Squeeze", "Unsqueeze", "TopK", "CenterCropPad", "ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd",
+        "ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare", "RandomNormalLike", "RandomUniformLike",
+        "Bernoulli", "Multinomial", "MaxUnpool", "Col2Im", "AffineGrid", "DFT", "STFT", "MelWeightMatrix", "BlackmanWindow", "HannWindow", "HammingWindow",
+    ]
 
     /// Input names, dtypes and shapes, and the thread count (scratch memory is sized by it).
     static func key(_ feeds: [String: Tensor]) -> [String] {
@@ -207,16 +221,33 @@ final class Specialization: @unchecked Sendable {
         // Values that only depend on input shapes (Shape, then arithmetic on it) are fixed for
         // this specialisation: their nodes do not run, their recorded values are used.
         var fixed: [String: Tensor] = [:]
+        // Values whose shape follows from the feed and parameter shapes alone (so a Shape of
+        // them is fixed too): not the outputs of ops whose output shape depends on input values
+        // (NonZero, Reshape by a computed shape, ...) unless those values are fixed themselves.
+        var shapeStatic = Set(feeds.keys)
         if plan.options.fuse {
             for index in order {
                 let node = graph.nodes[index]
-                guard !ConstantFolding.nondeterministic.contains(node.opType),
-                      !node.attributes.values.contains(where: { if case .graph = $0 { return true }; return false }) else { continue }
-                let fromShape = ["Shape", "Size"].contains(node.opType)
-                // Trainable parameters stay live (training may change them between calls).
-                let constantInputs = node.inputs.allSatisfy {
-                    $0.isEmpty || fixed[$0] != nil || (!fed.contains($0) && graph.parameter(named: $0).map { !$0.requiresGrad } == true)
+                let hasSubgraph = node.attributes.values.contains(where: { if case .graph = $0 { return true }; return false })
+                func isConstant(_ name: String) -> Bool {
+                    name.isEmpty || fixed[name] != nil || (!fed.contains(name) && graph.parameter(named: name).map { !$0.requiresGrad } == true)
                 }
+                func hasStaticShape(_ name: String) -> Bool {
+                    name.isEmpty || shapeStatic.contains(name) || (!fed.contains(name) && graph.parameter(named: name) != nil)
+                }
+                let staticOutputs: Bool
+                if hasSubgraph || Self.shapeFromData.contains(node.opType) {
+                    staticOutputs = false
+                } else if Self.shapeFromValues.contains(node.opType) {
+                    staticOutputs = hasStaticShape(node.inputs.first ?? "") && node.inputs.dropFirst().allSatisfy(isConstant)
+                } else {
+                    staticOutputs = node.inputs.allSatisfy(hasStaticShape)
+                }
+                if staticOutputs { for output in node.outputs where !output.isEmpty { shapeStatic.insert(output) } }
+                guard !ConstantFolding.nondeterministic.contains(node.opType), !hasSubgraph else { continue }
+                let fromShape = ["Shape", "Size"].contains(node.opType) && hasStaticShape(node.inputs.first ?? "")
+                // Trainable parameters stay live (training may change them between calls).
+                let constantInputs = node.inputs.allSatisfy(isConstant)
                 guard fromShape || (constantInputs && !node.inputs.isEmpty),
                       node.outputs.allSatisfy({ $0.isEmpty || small[$0] != nil }) else { continue }
                 for output in node.outputs where !output.isEmpty { fixed[output] = small[output] }
@@ -362,6 +393,7 @@ final class Specialization: @unchecked Sendable {
         self.inputSlots = inputSlots
         self.outputOperands = outputOperands
         self.snapshots = snapshots
+        parameterShapes = graph.initializers.map { ($0, $0.value.shape) }
         slots = [Tensor?](repeating: nil, count: slotOf.count)
     }
 
@@ -371,7 +403,7 @@ final class Specialization: @unchecked Sendable {
         snapshots.allSatisfy { p, seen in
             let v = p.value
             return v.storageIdentity == seen.storageIdentity && v.offset == seen.offset && v.shape == seen.shape
-        }
+        } && parameterShapes.allSatisfy { p, shape in p.value.shape == shape }
     }
 
     func run(_ feeds: [String: Tensor], profiler: ((Int) -> Void)?) throws -> [String: Tensor] {

@@ -97,6 +97,11 @@ extension FusedKernels {
                                    c: UnsafeMutablePointer<Float>, batch: Int, m: Int, n: Int, k: Int,
                                    transposeA: Bool, transposeB: Bool, alpha: Float) {
         guard batch > 0, m > 0, n > 0 else { return }
+        if k == 0 {
+            // An empty sum: BLAS refuses lda = 0 and would leave C as it was.
+            c.update(repeating: 0, count: batch * m * n)
+            return
+        }
         let threads = Parallel.threads
         let rowParts = Swift.max(1, Swift.min((m + 15) / 16, (4 * threads + batch - 1) / batch))
         let lda = transposeA ? m : k, ldb = transposeB ? k : n

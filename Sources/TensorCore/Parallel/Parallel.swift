@@ -37,11 +37,16 @@ public enum Parallel {
 
     /// Runs `body` with OpenBLAS limited to one thread, so a parallel loop inside `body` may
     /// call small GEMMs (the loop owns the threads); restores the thread count afterwards.
+    /// OpenBLAS's current thread count.
+    static var blasThreads: Int { Int(openblas_get_num_threads()) }
+
+    /// Calls nest: an inner call leaves BLAS at one thread for the rest of the outer one.
     public static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
         ensureConfigured()
-        if configuredThreads == 1 { return try body() }
+        let previous = openblas_get_num_threads()
+        if previous == 1 { return try body() }
         openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(configuredThreads)) }
+        defer { openblas_set_num_threads(previous) }
         return try body()
     }
 

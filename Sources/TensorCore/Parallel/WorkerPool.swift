@@ -48,6 +48,8 @@ final class WorkerPool: @unchecked Sendable {
     let passes = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    /// Held by the thread whose job the pool runs (jobs from several threads take turns).
+    private let callLock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     /// The current job (guarded by `lock`).
     private var job: Job?
@@ -71,6 +73,7 @@ final class WorkerPool: @unchecked Sendable {
         // their CPUs from the process's whole set, not the bound caller's single CPU.
         wn_capture_affinity()
         pthread_mutex_init(lock, nil)
+        pthread_mutex_init(callLock, nil)
         pthread_cond_init(wake, nil)
     }
 
@@ -88,6 +91,10 @@ final class WorkerPool: @unchecked Sendable {
             for chunk in 0..<chunks { body(0, chunk) }
             return
         }
+        // One job at a time: a second top-level caller (another thread running its own loop)
+        // waits here; loops nested inside a job ran inline above.
+        pthread_mutex_lock(callLock)
+        defer { pthread_mutex_unlock(callLock) }
         ensureWorkers(threads - 1)
         withoutActuallyEscaping(body) { escapable in
             withUnsafePointer(to: escapable) { pointer in
