@@ -33,6 +33,10 @@ static inline __attribute__((always_inline)) VEC WN_NAME(splat)(float x) {
    series to r^6 (relative error below 2e-7 on that interval), times 2^k built in the exponent
    bits. x is clamped so 2^k stays a normal float. */
 static inline __attribute__((always_inline)) VEC WN_NAME(vexp)(VEC x) {
+    /* The clamp below would turn NaN into a finite value (min/max ignore NaN): NaN lanes keep
+       their input, so NaN propagates as in the unfused operators. */
+    const IVEC nan = x != x;
+    const IVEC input = __builtin_bit_cast(IVEC, x);
     x = __builtin_elementwise_min(__builtin_elementwise_max(x, WN_NAME(splat)(-87.0f)), WN_NAME(splat)(88.0f));
     VEC k = __builtin_elementwise_floor(x * 1.44269504088896341f + 0.5f);
     VEC r = x - k * 0.693145751953125f;
@@ -45,7 +49,8 @@ static inline __attribute__((always_inline)) VEC WN_NAME(vexp)(VEC x) {
     p = p * r + 1.0f;
     p = p * r + 1.0f;
     IVEC bits = (__builtin_convertvector(k, IVEC) + 127) << 23;
-    return p * __builtin_bit_cast(VEC, bits);
+    const IVEC result = __builtin_bit_cast(IVEC, p * __builtin_bit_cast(VEC, bits));
+    return __builtin_bit_cast(VEC, (result & ~nan) | (input & nan));
 }
 
 static inline __attribute__((always_inline)) VEC WN_NAME(vsigmoid)(VEC x) {

@@ -144,6 +144,28 @@ final class FusedKernelTests: XCTestCase {
         }
     }
 
+    /// NaN propagates through the vector exp as through the unfused operators: sigmoid and SiLU
+    /// of NaN are NaN, and a softmax row holding a NaN (or +inf, where inf − inf appears) is NaN.
+    func testNaNPropagatesThroughExpSigmoidAndSoftmax() throws {
+        try forEachInstructionSet { isa in
+            for length in [3, 16, 37] {
+                var values = (0..<length).map { Float($0) * 0.25 - 2 }
+                values[length / 2] = .nan
+                let x = try Tensor(shape: [1, length], scalars: values)
+                for a in [FusedActivation.sigmoid, .silu] {
+                    let got = try x.fusedActivation(a).doubles()
+                    XCTAssertTrue(got[length / 2].isNaN, "\(isa) \(a) of NaN gave \(got[length / 2])")
+                    XCTAssertEqual(got.filter(\.isNaN).count, 1, "\(isa) \(a): only the NaN lane")
+                }
+                XCTAssertTrue(try x.fusedSoftmaxLastAxis().doubles().allSatisfy(\.isNaN), "\(isa) softmax row with NaN, length \(length)")
+                values[length / 2] = .infinity
+                let y = try Tensor(shape: [1, length], scalars: values)
+                XCTAssertTrue(try y.fusedSoftmaxLastAxis().doubles().allSatisfy(\.isNaN), "\(isa) softmax row with +inf, length \(length)")
+                XCTAssertEqual(try y.fusedActivation(.sigmoid).doubles()[length / 2], 1, "\(isa) sigmoid(+inf)")
+            }
+        }
+    }
+
     func testGroupNormMatchesDoubleReference() throws {
         try forEachInstructionSet { isa in
             for (n, c, h, w, groups) in [(2, 8, 5, 7, 4), (1, 6, 16, 16, 3), (3, 4, 1, 3, 1)] {
