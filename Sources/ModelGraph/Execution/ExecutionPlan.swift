@@ -299,6 +299,10 @@ final class Specialization: @unchecked Sendable {
                                                                       variance: $0.variance.value, epsilon: $0.epsilon) }
                     let prepared = try PreparedConvolution(weight: c.weight.value, bias: c.bias?.value, strides: c.strides, pads: c.pads,
                                                            dilations: c.dilations, groups: c.groups, normalization: n, activation: c.activation)
+                    // The kernel writes into the planned buffer sized by the recorded shape.
+                    guard let recorded = records[g.output]?.shape, try prepared.outputShape(input: c.inputShape) == recorded else {
+                        throw TensorError.shapeMismatch(op: "ExecutionPlan", detail: "fused \(g.label) would write \(try prepared.outputShape(input: c.inputShape)) where the graph computed \(records[g.output]?.shape ?? [])")
+                    }
                     work = .conv(prepared, inputShape: c.inputShape, addendShape: c.addendShape)
                 case let .groupNorm(fusion):
                     work = .groupNorm(fusion)
