@@ -57,8 +57,14 @@ static inline __attribute__((always_inline)) VEC WN_NAME(vsigmoid)(VEC x) {
     return 1.0f / (1.0f + WN_NAME(vexp)(-x));
 }
 
+/* r, with the lanes where x is NaN set to x (min/max ignore NaN; the unfused operators keep it). */
+static inline __attribute__((always_inline)) VEC WN_NAME(keepnan)(VEC x, VEC r) {
+    const IVEC nan = x != x;
+    return __builtin_bit_cast(VEC, (__builtin_bit_cast(IVEC, r) & ~nan) | (__builtin_bit_cast(IVEC, x) & nan));
+}
+
 static inline __attribute__((always_inline)) VEC WN_NAME(vclamp)(VEC x, float lo, float hi) {
-    return __builtin_elementwise_min(__builtin_elementwise_max(x, WN_NAME(splat)(lo)), WN_NAME(splat)(hi));
+    return WN_NAME(keepnan)(x, __builtin_elementwise_min(__builtin_elementwise_max(x, WN_NAME(splat)(lo)), WN_NAME(splat)(hi)));
 }
 
 /* Applies `expr` (of the vector x) to src[0..<n] into dst; the tail goes through a zero-filled vector. */
@@ -99,7 +105,7 @@ static void WN_NAME(activation)(const float *src, float *dst, long n, int kind, 
         WN_MAP(x * WN_NAME(vclamp)(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f));
         break;
     case WN_ACT_LEAKY_RELU:
-        WN_MAP(__builtin_elementwise_max(x, WN_NAME(splat)(0.0f)) + __builtin_elementwise_min(x, WN_NAME(splat)(0.0f)) * alpha);
+        WN_MAP(WN_NAME(keepnan)(x, __builtin_elementwise_max(x, WN_NAME(splat)(0.0f)) + __builtin_elementwise_min(x, WN_NAME(splat)(0.0f)) * alpha));
         break;
     default:
         if (dst != src) __builtin_memmove(dst, src, (size_t)n * sizeof(float));
@@ -117,7 +123,7 @@ static inline __attribute__((always_inline)) VEC WN_NAME(act)(VEC x, int kind, f
     case WN_ACT_HARD_SIGMOID: return WN_NAME(vclamp)(x * alpha + beta, 0.0f, 1.0f);
     case WN_ACT_HARD_SWISH: return x * WN_NAME(vclamp)(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
     case WN_ACT_LEAKY_RELU:
-        return __builtin_elementwise_max(x, WN_NAME(splat)(0.0f)) + __builtin_elementwise_min(x, WN_NAME(splat)(0.0f)) * alpha;
+        return WN_NAME(keepnan)(x, __builtin_elementwise_max(x, WN_NAME(splat)(0.0f)) + __builtin_elementwise_min(x, WN_NAME(splat)(0.0f)) * alpha);
     default: return x;
     }
 }

@@ -144,15 +144,16 @@ final class FusedKernelTests: XCTestCase {
         }
     }
 
-    /// NaN propagates through the vector exp as through the unfused operators: sigmoid and SiLU
-    /// of NaN are NaN, and a softmax row holding a NaN (or +inf, where inf − inf appears) is NaN.
+    /// NaN propagates through the vector kernels as through the unfused operators: sigmoid, SiLU,
+    /// clip, hard sigmoid, hard swish and leaky ReLU of NaN are NaN, and a softmax row holding a
+    /// NaN (or +inf, where inf − inf appears) is NaN.
     func testNaNPropagatesThroughExpSigmoidAndSoftmax() throws {
         try forEachInstructionSet { isa in
             for length in [3, 16, 37] {
                 var values = (0..<length).map { Float($0) * 0.25 - 2 }
                 values[length / 2] = .nan
                 let x = try Tensor(shape: [1, length], scalars: values)
-                for a in [FusedActivation.sigmoid, .silu] {
+                for a in [FusedActivation.sigmoid, .silu, .clip(min: -1, max: 1), .hardSigmoid(alpha: 0.2, beta: 0.5), .hardSwish, .leakyRelu(alpha: 0.1)] {
                     let got = try x.fusedActivation(a).doubles()
                     XCTAssertTrue(got[length / 2].isNaN, "\(isa) \(a) of NaN gave \(got[length / 2])")
                     XCTAssertEqual(got.filter(\.isNaN).count, 1, "\(isa) \(a): only the NaN lane")
