@@ -119,6 +119,9 @@ public struct CoreBenchmark: Sendable {
             // What training runs (conv2d's forward and gradients: the direct kernels), and the
             // im2col + GEMM reference path beside it.
             let direct = Tensor.usesDirectKernels(geo, dtype: .float32)
+            // Once outside the timing, so an error surfaces instead of timing a call that failed.
+            _ = try Tensor.convolutionForward(x, w, nil, geo, direct: direct)
+            _ = try Tensor.convolutionGradients(g, x, w, geo, needInputGradient: true, direct: direct)
             let forward = Timing.measure(repeats: repeats) { _ = try? Tensor.convolutionForward(x, w, nil, geo, direct: direct) }
             let backward = Timing.measure(repeats: repeats) {
                 _ = try? Tensor.convolutionGradients(g, x, w, geo, needInputGradient: true, direct: direct)

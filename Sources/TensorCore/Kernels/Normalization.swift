@@ -256,6 +256,17 @@ private func batchNormInference<T: FloatElement>(_: T.Type, x: Tensor, scale: Te
     }
 }
 
+/// running = momentum · running + (1 − momentum) · batch (the batch variance made unbiased,
+/// × M/(M−1), when asked), as tensors of the running statistics' dtype and shape.
+private func updatedRunningStatistics<T: FloatElement>(_: T.Type, runningMean: Tensor, runningVariance: Tensor, mean: [Double], variance: [Double],
+                                                       momentum: Double, perChannel: Int, unbiased: Bool) throws -> (Tensor, Tensor) {
+    let correction = unbiased ? Double(perChannel) / Double(perChannel - 1) : 1
+    let oldMean = doubleValues(T.self, runningMean), oldVariance = doubleValues(T.self, runningVariance)
+    let newMean = mean.indices.map { momentum * oldMean[$0] + (1 - momentum) * mean[$0] }
+    let newVariance = variance.indices.map { momentum * oldVariance[$0] + (1 - momentum) * variance[$0] * correction }
+    return (try tensorFrom(T.self, newMean, shape: runningMean.shape), try tensorFrom(T.self, newVariance, shape: runningVariance.shape))
+}
+
 private func batchNormTraining<T: FloatElement>(_: T.Type, x: Tensor, scale: Tensor, bias: Tensor, runningMean: Tensor, runningVariance: Tensor,
                                                 momentum: Double, epsilon: Double, unbiased: Bool, layout: ChannelLayout) throws
     -> (output: Tensor, runningMean: Tensor, runningVariance: Tensor) {
@@ -298,12 +309,9 @@ private func batchNormTraining<T: FloatElement>(_: T.Type, x: Tensor, scale: Ten
             }
         }
     }
-    let correction = unbiased ? Double(perChannel) / Double(perChannel - 1) : 1
-    let oldMean = doubleValues(T.self, runningMean), oldVariance = doubleValues(T.self, runningVariance)
-    let newMean = (0..<channels).map { momentum * oldMean[$0] + (1 - momentum) * mean[$0] }
-    let newVariance = (0..<channels).map { momentum * oldVariance[$0] + (1 - momentum) * variance[$0] * correction }
-    let updatedMean = try tensorFrom(T.self, newMean, shape: runningMean.shape)
-    let updatedVariance = try tensorFrom(T.self, newVariance, shape: runningVariance.shape)
+    let (updatedMean, updatedVariance) = try updatedRunningStatistics(T.self, runningMean: runningMean, runningVariance: runningVariance,
+                                                                     mean: mean, variance: variance, momentum: momentum,
+                                                                     perChannel: perChannel, unbiased: unbiased)
 
     let batchMean = mean
     let invstd = variance.map { 1 / ($0 + epsilon).squareRoot() }
@@ -462,12 +470,9 @@ private func batchNormTrainingFloat32(x: Tensor, scale: Tensor, bias: Tensor, ru
             }
         }
     }
-    let correction = unbiased ? Double(perChannel) / Double(perChannel - 1) : 1
-    let oldMean = doubleValues(Float.self, runningMean), oldVariance = doubleValues(Float.self, runningVariance)
-    let newMean = (0..<channels).map { momentum * oldMean[$0] + (1 - momentum) * mean[$0] }
-    let newVariance = (0..<channels).map { momentum * oldVariance[$0] + (1 - momentum) * variance[$0] * correction }
-    let updatedMean = try tensorFrom(Float.self, newMean, shape: runningMean.shape)
-    let updatedVariance = try tensorFrom(Float.self, newVariance, shape: runningVariance.shape)
+    let (updatedMean, updatedVariance) = try updatedRunningStatistics(Float.self, runningMean: runningMean, runningVariance: runningVariance,
+                                                                     mean: mean, variance: variance, momentum: momentum,
+                                                                     perChannel: perChannel, unbiased: unbiased)
 
     let batchMean = mean
     let invstd = variance.map { 1 / ($0 + epsilon).squareRoot() }

@@ -163,8 +163,8 @@ struct BenchInferCommand: ParsableCommand {
                 peerTimes += try peer.run(count: count, first: call)
             }
             call += count
-            Console.info("  round \(round + 1)/\(rounds): winnow \(Self.format(Self.median(Array(winnowTimes.suffix(count))))) ms"
-                         + (peer != nil ? ", onnxruntime \(Self.format(Self.median(Array(peerTimes.suffix(count))))) ms" : ""))
+            Console.info("  round \(round + 1)/\(rounds): winnow \(Self.format(Timings.median(Array(winnowTimes.suffix(count))))) ms"
+                         + (peer != nil ? ", onnxruntime \(Self.format(Timings.median(Array(peerTimes.suffix(count))))) ms" : ""))
         }
         let peerRSS = try peer?.finish()
         if profile > 0 { try Self.profile(graph: graph, runner: runner, sets: sets, calls: profile) }
@@ -188,8 +188,8 @@ struct BenchInferCommand: ParsableCommand {
 
         var load = [Double](repeating: 0, count: 3)
         _ = getloadavg(&load, 3)
-        let winnowMs = Self.median(winnowTimes)
-        let peerMs = peerTimes.isEmpty ? nil : Self.median(peerTimes)
+        let winnowMs = Timings.median(winnowTimes)
+        let peerMs = peerTimes.isEmpty ? nil : Timings.median(peerTimes)
         let result = JSONValue.object([
             ("model", .string(model)),
             ("batch", .integer(batchSize)),
@@ -202,8 +202,8 @@ struct BenchInferCommand: ParsableCommand {
             ("ratio", peerMs.map { .number(winnowMs / $0) } ?? .null),
             ("winnow_spread_ms", .array([.number(winnowTimes.min() ?? 0), .number(winnowTimes.max() ?? 0)])),
             ("onnxruntime_spread_ms", peerTimes.isEmpty ? .null : .array([.number(peerTimes.min()!), .number(peerTimes.max()!)])),
-            ("winnow_quartiles_ms", .array(Self.quartiles(winnowTimes).map { .number($0) })),
-            ("onnxruntime_quartiles_ms", peerTimes.isEmpty ? .null : .array(Self.quartiles(peerTimes).map { .number($0) })),
+            ("winnow_quartiles_ms", .array(Timings.quartiles(winnowTimes).map { .number($0) })),
+            ("onnxruntime_quartiles_ms", peerTimes.isEmpty ? .null : .array(Timings.quartiles(peerTimes).map { .number($0) })),
             ("winnow_peak_rss_mb", .number(Double(winnowRSS) / 1048576)),
             ("onnxruntime_peak_rss_mb", peerRSS.map { .number(Double($0) / 1048576) } ?? .null),
             ("max_relative_difference", difference.map { .number($0) } ?? .null),
@@ -361,20 +361,6 @@ struct BenchInferCommand: ParsableCommand {
         var usage = rusage()
         getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         return Int(usage.ru_maxrss) * 1024
-    }
-
-    static func median(_ values: [Double]) -> Double {
-        guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted(), mid = sorted.count / 2
-        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-    }
-
-    /// First and third quartiles (nearest rank).
-    static func quartiles(_ values: [Double]) -> [Double] {
-        guard !values.isEmpty else { return [0, 0] }
-        let sorted = values.sorted()
-        func rank(_ q: Double) -> Double { sorted[Swift.min(sorted.count - 1, Swift.max(0, Int((q * Double(sorted.count)).rounded(.up)) - 1))] }
-        return [rank(0.25), rank(0.75)]
     }
 
     static func format(_ value: Double) -> String { String(format: value < 10 ? "%.3f" : "%.1f", value) }

@@ -4,11 +4,6 @@ import Foundation
 /// same file, reads the same NPY inputs, and runs timed rounds when asked on stdin, so the two
 /// runtimes take turns under the same machine load.
 final class OnnxRuntimePeer {
-    /// Why the peer could not be used.
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     /// What the peer reported when it became ready.
     struct Ready {
         let version: String
@@ -16,105 +11,50 @@ final class OnnxRuntimePeer {
         let outputs: [String: String]
     }
 
-    let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
-    private let errorFile: URL
-    private var buffer = Data()
+    private let peer: PythonPeerProcess
 
     /// Starts `python` on the peer script; `inputSets[i]` maps graph input names to NPY files.
     init(python: String, model: String, threads: Int, warmups: Int, inputSets: [[String: String]], folder: URL) throws {
-        let script = folder.appendingPathComponent("onnxruntime_peer.py")
         let manifest = folder.appendingPathComponent("peer_inputs.json")
         do {
-            try Self.script.write(to: script, atomically: true, encoding: .utf8)
-            let data = try JSONSerialization.data(withJSONObject: inputSets, options: [.sortedKeys])
-            try data.write(to: manifest)
+            try JSONSerialization.data(withJSONObject: inputSets, options: [.sortedKeys]).write(to: manifest)
         } catch {
-            throw Failure(description: "cannot write the onnxruntime peer's files into \(folder.path): \(error.localizedDescription)")
+            throw PythonPeerProcess.Failure(description: "cannot write the onnxruntime peer's inputs into \(folder.path): \(error.localizedDescription)")
         }
         let outputs = folder.appendingPathComponent("peer_outputs")
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path, model, String(threads), String(warmups), manifest.path, outputs.path]
-        process.standardInput = input
-        process.standardOutput = output
-        errorFile = folder.appendingPathComponent("peer_stderr.txt")
-        do {
-            FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: errorFile)
-            try process.run()
-        } catch {
-            throw Failure(description: "cannot start \(python) for the onnxruntime peer (\(error.localizedDescription)); install python3 with onnxruntime and numpy, or pass --no-peer")
-        }
-    }
-
-    deinit {
-        if process.isRunning { process.terminate() }
+        peer = try PythonPeerProcess(name: "the onnxruntime peer", python: python, source: Self.script, scriptName: "onnxruntime_peer.py",
+                                     arguments: [model, String(threads), String(warmups), manifest.path, outputs.path], folder: folder,
+                                     hint: "install onnxruntime and numpy for \(python), or pass --no-peer")
     }
 
     /// Waits for the peer to load the model and finish its warm-ups.
     func waitUntilReady() throws -> Ready {
-        let reply = try readReply()
+        let reply = try peer.readReply()
         guard let version = reply["version"] as? String, let outputs = reply["outputs"] as? [String: String] else {
-            throw Failure(description: "the onnxruntime peer sent an unexpected reply: \(reply)")
+            throw peer.failure("sent an unexpected reply: \(reply)")
         }
         return Ready(version: version, outputs: outputs)
     }
 
     /// Runs `count` timed calls starting at input set `first` (then in turn); milliseconds per call.
     func run(count: Int, first: Int) throws -> [Double] {
-        try send("run \(count) \(first)\n")
-        let reply = try readReply()
+        try peer.send("run \(count) \(first)")
+        let reply = try peer.readReply()
         guard let times = reply["times_ms"] as? [Double], times.count == count else {
-            throw Failure(description: "the onnxruntime peer sent an unexpected reply: \(reply)")
+            throw peer.failure("sent an unexpected reply: \(reply)")
         }
         return times
     }
 
     /// Ends the peer and returns its peak resident set size in bytes.
     func finish() throws -> Int {
-        try send("quit\n")
-        let reply = try readReply()
-        input.fileHandleForWriting.closeFile()
-        process.waitUntilExit()
+        try peer.send("quit")
+        let reply = try peer.readReply()
+        peer.close()
         guard let kilobytes = reply["peak_rss_kb"] as? Int else {
-            throw Failure(description: "the onnxruntime peer sent an unexpected reply: \(reply)")
+            throw peer.failure("sent an unexpected reply: \(reply)")
         }
         return kilobytes * 1024
-    }
-
-    private func send(_ line: String) throws {
-        guard process.isRunning else { throw failure("the onnxruntime peer stopped") }
-        input.fileHandleForWriting.write(Data(line.utf8))
-    }
-
-    private func readReply() throws -> [String: Any] {
-        while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = buffer[buffer.startIndex..<newline]
-                buffer = Data(buffer[(newline + 1)...])
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                    throw failure("the onnxruntime peer printed something that is not JSON: \(String(decoding: line, as: UTF8.self))")
-                }
-                if let error = object["error"] as? String { throw failure("onnxruntime: \(error)") }
-                return object
-            }
-            let data = output.fileHandleForReading.availableData
-            if data.isEmpty {
-                process.waitUntilExit()
-                throw failure("the onnxruntime peer exited (status \(process.terminationStatus)) before answering")
-            }
-            buffer.append(data)
-        }
-    }
-
-    private func failure(_ what: String) -> Failure {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        let text = ((try? String(contentsOf: errorFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        let tail = text.split(separator: "\n").suffix(6).joined(separator: "\n")
-        return Failure(description: what + (tail.isEmpty ? "" : "; its stderr ends with:\n" + tail)
-                       + "\n(install onnxruntime and numpy for python3, or pass --no-peer)")
     }
 
     /// The peer program. Replies are one JSON object per line on stdout.

@@ -117,17 +117,17 @@ struct BenchTrainCommand: ParsableCommand {
                 peerTimes += try peerProcess.run(steps: count).map { $0 / 1000 }
                 usleep(100_000)
                 Console.info(String(format: "  round %d/%d: winnow %.1f ms, torch %.1f ms (medians so far)", round + 1, rounds,
-                                    BenchInferCommand.median(times) * 1000, BenchInferCommand.median(peerTimes) * 1000))
+                                    Timings.median(times) * 1000, Timings.median(peerTimes) * 1000))
             }
         }
         guard lastLoss.isFinite else {
             throw ValidationError("the loss is not finite after \(warmups + steps) steps (\(lastLoss)); the benchmark's step is broken")
         }
-        let median = BenchInferCommand.median(times)
+        let median = Timings.median(times)
         let imagesPerSecond = Double(batch) / median
         Console.info(String(format: "  winnow: %.1f images/s (step %.1f ms, spread %.1f-%.1f ms)", imagesPerSecond,
                             median * 1000, (times.min() ?? 0) * 1000, (times.max() ?? 0) * 1000))
-        let torchMedian = peerTimes.isEmpty ? nil : BenchInferCommand.median(peerTimes)
+        let torchMedian = peerTimes.isEmpty ? nil : Timings.median(peerTimes)
         let torchRate = torchMedian.map { Double(batch) / $0 }
         if let torchRate, let torchMedian {
             Console.info(String(format: "  torch: %.1f images/s (step %.1f ms, spread %.1f-%.1f ms); ratio winnow/torch %.2f", torchRate,
@@ -141,7 +141,7 @@ struct BenchTrainCommand: ParsableCommand {
             ("model", .string(model)), ("batch", .integer(batch)), ("images_per_second", .number(imagesPerSecond)),
             ("step_ms", .number(median * 1000)),
             ("step_spread_ms", .array([.number(ms.min() ?? 0), .number(ms.max() ?? 0)])),
-            ("step_quartiles_ms", .array(BenchInferCommand.quartiles(ms).map { .number($0) })),
+            ("step_quartiles_ms", .array(Timings.quartiles(ms).map { .number($0) })),
             ("threads", .integer(threads)), ("steps", .integer(steps)), ("warmups", .integer(warmups)),
             ("parameters", .integer(graph.initializers.filter(\.requiresGrad).reduce(0) { $0 + $1.value.count })),
         ]
@@ -150,9 +150,9 @@ struct BenchTrainCommand: ParsableCommand {
             fields += [
                 ("torch_images_per_second", .number(torchRate)),
                 ("ratio", .number(imagesPerSecond / torchRate)),
-                ("torch_step_ms", .number(BenchInferCommand.median(torchMs))),
+                ("torch_step_ms", .number(Timings.median(torchMs))),
                 ("torch_step_spread_ms", .array([.number(torchMs.min() ?? 0), .number(torchMs.max() ?? 0)])),
-                ("torch_step_quartiles_ms", .array(BenchInferCommand.quartiles(torchMs).map { .number($0) })),
+                ("torch_step_quartiles_ms", .array(Timings.quartiles(torchMs).map { .number($0) })),
                 ("torch_version", .string(peerProcess.version)),
                 ("rounds", .integer(rounds)),
             ]

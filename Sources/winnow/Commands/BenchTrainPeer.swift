@@ -7,88 +7,33 @@ final class BenchTrainPeer {
     /// The zoo classifiers the peer can build.
     static let models = ["resnet8", "resnet20", "lenet-300-100"]
 
-    /// Why the peer could not be used (exit status 1: not a usage error).
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    private(set) var version: String
-    private let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
-    private let errors: URL
-    private let python: String
-    private var buffer = Data()
+    private(set) var version = ""
+    private let peer: PythonPeerProcess
 
     /// Starts the peer (it builds the network from `weights`, runs its warm-up steps and says it
     /// is ready); errors name the Python and what to install.
     init(python: String, model: String, batch: Int, warmups: Int, threads: Int, weights: URL, folder: URL) throws {
-        self.python = python
-        let script = folder.appendingPathComponent("torch_peer.py")
-        errors = folder.appendingPathComponent("torch_peer_stderr.txt")
-        do {
-            try Self.source.write(to: script, atomically: true, encoding: .utf8)
-            FileManager.default.createFile(atPath: errors.path, contents: nil)
-        } catch {
-            throw Failure(description: "cannot write the torch peer into \(folder.path): \(error.localizedDescription)")
-        }
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path, "--model", model, "--batch", String(batch), "--warmup", String(warmups),
-                             "--threads", String(threads), "--onnx", weights.path, "--serve"]
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: errors)
-        do {
-            try process.run()
-        } catch {
-            throw Failure(description: "cannot start \(python) for the torch peer (\(error.localizedDescription)); pass --python with a Python that imports torch")
-        }
-        version = ""
-        let ready = try readReply()
-        guard ready["ready"] as? Bool == true else { throw failure("sent \(ready) instead of its ready line") }
+        peer = try PythonPeerProcess(name: "the torch peer (\(python))", python: python, source: Self.source, scriptName: "torch_peer.py",
+                                     arguments: ["--model", model, "--batch", String(batch), "--warmup", String(warmups),
+                                                 "--threads", String(threads), "--onnx", weights.path, "--serve"],
+                                     folder: folder, hint: "pass --python with a Python that imports torch (in a venv under /tmp)")
+        let ready = try peer.readReply()
+        guard ready["ready"] as? Bool == true else { throw peer.failure("sent \(ready) instead of its ready line") }
         version = ready["torch_version"] as? String ?? ""
-    }
-
-    deinit {
-        if process.isRunning { process.terminate() }
     }
 
     /// Times `steps` steps in the peer; their durations in milliseconds.
     func run(steps: Int) throws -> [Double] {
-        input.fileHandleForWriting.write(Data("run \(steps)\n".utf8))
-        let reply = try readReply()
-        guard let times = reply["times_ms"] as? [Double], times.count == steps else { throw failure("sent \(reply) instead of \(steps) step times") }
+        try peer.send("run \(steps)")
+        let reply = try peer.readReply()
+        guard let times = reply["times_ms"] as? [Double], times.count == steps else { throw peer.failure("sent \(reply) instead of \(steps) step times") }
         return times
     }
 
+    /// Asks the peer to quit and waits for it.
     func stop() {
-        input.fileHandleForWriting.write(Data("quit\n".utf8))
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-    }
-
-    private func readReply() throws -> [String: Any] {
-        while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = buffer[buffer.startIndex..<newline]
-                buffer.removeSubrange(buffer.startIndex...newline)
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                    throw failure("printed a line that is not a JSON object: \(String(decoding: line, as: UTF8.self).prefix(300))")
-                }
-                return object
-            }
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                process.waitUntilExit()
-                throw failure("exited with status \(process.terminationStatus)")
-            }
-            buffer.append(chunk)
-        }
-    }
-
-    private func failure(_ what: String) -> Failure {
-        let stderr = (try? String(contentsOf: errors, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        return Failure(description: "the torch peer (\(python)) \(what)\(stderr.isEmpty ? "" : ": " + stderr)")
+        try? peer.send("quit")  // a peer that already stopped needs no request
+        peer.close()
     }
 
     /// The peer script (Python 3 with torch; numpy and onnx for --onnx).
